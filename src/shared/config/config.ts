@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { AppError } from '../errors';
+
+const positiveInt = (fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const schema = z
+  .object({
+    DATABASE_URL: z.string().min(1).optional(),
+    COSMOS_ENDPOINT: z.url().optional(),
+    COSMOS__accountEndpoint: z.url().optional(),
+    COSMOS_KEY: z.string().min(1).optional(),
+    COSMOS_DATABASE: z.string().min(1).default('social_pulse'),
+    COSMOS_THROUGHPUT_MODE: z.enum(['manual', 'autoscale', 'serverless']).default('manual'),
+    AZURE_CLIENT_ID: z.string().min(1).optional(),
+    SERVICEBUS__fullyQualifiedNamespace: z.string().min(1).optional(),
+    SERVICEBUS_CONNECTION_STRING: z.string().min(1).optional(),
+    MIGRATION_QUEUE: z.string().min(1).default('migration-batches'),
+    MIGRATION_BATCH_SIZE: positiveInt(1000, 100, 5000),
+    MIGRATION_RU_BUDGET: z.coerce.number().min(0).default(0),
+    MIGRATION_WRITE_CONCURRENCY: positiveInt(4, 1, 64),
+    MIGRATION_BATCH_CONCURRENCY: positiveInt(4, 1, 64),
+    MIGRATION_MAX_DELIVERY_COUNT: positiveInt(10, 1, 100),
+    MIGRATION_MAX_THROTTLE_RETRIES: positiveInt(30, 0, 1000),
+  })
+  .transform((env) => ({
+    source: { url: env.DATABASE_URL },
+    cosmos: {
+      endpoint: env.COSMOS_ENDPOINT ?? env.COSMOS__accountEndpoint,
+      key: env.COSMOS_KEY,
+      database: env.COSMOS_DATABASE,
+      throughputMode: env.COSMOS_THROUGHPUT_MODE,
+      maxThrottleRetries: env.MIGRATION_MAX_THROTTLE_RETRIES,
+    },
+    identity: { managedIdentityClientId: env.AZURE_CLIENT_ID },
+    serviceBus: {
+      fullyQualifiedNamespace: env.SERVICEBUS__fullyQualifiedNamespace,
+      connectionString: env.SERVICEBUS_CONNECTION_STRING,
+      migrationQueue: env.MIGRATION_QUEUE,
+    },
+    migration: {
+      batchSize: env.MIGRATION_BATCH_SIZE,
+      ruBudgetPerSecond: env.MIGRATION_RU_BUDGET,
+      writeConcurrency: env.MIGRATION_WRITE_CONCURRENCY,
+      batchConcurrency: env.MIGRATION_BATCH_CONCURRENCY,
+      maxDeliveryCount: env.MIGRATION_MAX_DELIVERY_COUNT,
+    },
+  }));
+
+export type AppConfig = z.output<typeof schema>;
+export type Settings = Partial<Record<string, string>>;
+
+/** Parses settings (the process environment plus overrides) once, failing with every problem named. */
+export function parseConfig(overrides: Settings = {}): AppConfig {
+  const result = schema.safeParse({ ...process.env, ...overrides });
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new AppError('CONFIG_INVALID', `invalid settings: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+let cached: AppConfig | undefined;
+
+/** The configuration of this process, parsed on first use. */
+export function appConfig(): AppConfig {
+  cached ??= parseConfig();
+  return cached;
+}
+
+/** The CLI decides some settings itself (e.g. local servers) before anything reads the config. */
+export function useConfig(config: AppConfig): void {
+  cached = config;
+}
+
+export function isCliInteractive(): boolean {
+  return Boolean(process.stderr.isTTY) && !process.env.CI;
+}

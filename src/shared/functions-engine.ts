@@ -1,0 +1,15 @@
+import { appConfig } from './config/config';
+import { createEngine, Engine } from './engine';
+import { sharedCredential } from './identity/credential';
+import { ServiceBusQueue } from './queue/service-bus-queue';
+
+let engine: Engine | undefined;
+
+/** The engine of the function app: created once per host, sending batches to Service Bus. */
+export function functionsEngine(): Engine {
+  engine ??= createEngine(appConfig(), (e) => {
+    const { serviceBus } = e.config;
+    return new ServiceBusQueue(serviceBus, serviceBus.migrationQueue, sharedCredential);
+  });
+  return engine;
+}

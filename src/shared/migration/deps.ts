@@ -1,0 +1,15 @@
+import { DocumentWriter } from '../cosmos/document-writer';
+import { SourceReader } from '../postgres/source-reader';
+import { MessageQueue } from '../queue/queue';
+import { BatchMessage } from './records';
+import { RunStore } from './run-store';
+
+/** The ports the migration use cases work through. */
+export interface MigrationDeps {
+  source: SourceReader;
+  writer: DocumentWriter;
+  store: RunStore;
+  queue: MessageQueue<BatchMessage>;
+  /** Fails with a clear error when a container the run needs is missing. */
+  verifyTarget(containers: string[]): Promise<void>;
+}

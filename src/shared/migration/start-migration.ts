@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { ENTITY_NAMES, EntityName } from '../entities/entity';
+import { entityModule } from '../entities/registry';
+import { conflict } from '../errors';
+import { MIGRATION_CONTAINER } from '../cosmos/containers';
+import { MigrationDeps } from './deps';
+import { BatchMessage, BatchRecord, batchId, emptyStats, RunRecord, runPartition } from './records';
+import { isActive, summarizeRun } from './run-summary';
+
+export interface StartOptions {
+  entities?: EntityName[];
+  batchSize: number;
+  dryRun?: boolean;
+}
+
+export interface StartResult {
+  runId: string;
+  dryRun: boolean;
+  entities: EntityName[];
+  plan: RunRecord['plan'];
+  batches: number;
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `run-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Plans a run (keyset ranges per entity), records it, and sends one message per batch. */
+export async function startMigration(deps: MigrationDeps, options: StartOptions): Promise<StartResult> {
+  const entities = ENTITY_NAMES.filter((name) => !options.entities || options.entities.includes(name));
+  await deps.verifyTarget([...entities.map((name) => entityModule(name).container), MIGRATION_CONTAINER]);
+  await refuseActiveRuns(deps, entities);
+
+  const runId = newRunId();
+  const createdAt = new Date().toISOString();
+  const run: RunRecord = {
+    id: runId,
+    pk: runPartition(runId),
+    type: 'run',
+    runId,
+    entities,
+    batchSize: options.batchSize,
+    createdAt,
+    plan: {},
+    resumes: 0,
+  };
+  const batches: BatchRecord[] = [];
+  for (const entity of entities) {
+    const { table } = entityModule(entity);
+    const sourceRows = await deps.source.count(table);
+    const bounds = await deps.source.boundaries(table, options.batchSize);
+    // A table whose size is a multiple of the batch size would otherwise end in an empty batch.
+    if (bounds.length > 0 && sourceRows % options.batchSize === 0) bounds.pop();
+    const uppers: (string | null)[] = [...bounds, null];
+    uppers.forEach((to, seq) => {
+      batches.push({
+        id: batchId(runId, entity, seq),
+        pk: run.pk,
+        type: 'batch',
+        runId,
+        entity,
+        seq,
+        range: { from: seq === 0 ? null : uppers[seq - 1]!, to },
+        status: 'queued',
+        attempts: 0,
+        startedAt: null,
+        finishedAt: null,
+        lastError: null,
+        ...emptyStats(),
+      });
+    });
+    run.plan[entity] = { sourceRows, batches: uppers.length };
+  }
+  const result = { runId, dryRun: Boolean(options.dryRun), entities, plan: run.plan, batches: batches.length };
+  if (options.dryRun) return result;
+
+  await deps.store.createRun(run, batches);
+  await deps.store.holdEntities(runId, entities);
+  await deps.queue.send(batches.map((batch) => ({ messageId: batch.id, body: messageFor(batch) })));
+  return result;
+}
+
+export const messageFor = (batch: BatchRecord): BatchMessage => ({
+  runId: batch.runId,
+  batchId: batch.id,
+  entity: batch.entity,
+});
+
+async function refuseActiveRuns(deps: MigrationDeps, entities: EntityName[]): Promise<void> {
+  const holders = await deps.store.entityHolders(entities);
+  for (const holder of new Set(holders.values())) {
+    const run = await deps.store.getRun(holder);
+    if (!run) continue;
+    if (isActive(summarizeRun(run, await deps.store.getBatches(run)))) {
+      const overlap = [...holders].filter(([, id]) => id === holder).map(([entity]) => entity);
+      throw conflict('RUN_ACTIVE', `run ${holder} is still migrating ${overlap.join(', ')}`);
+    }
+  }
+}

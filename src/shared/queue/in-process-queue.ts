@@ -1,0 +1,80 @@
+import { errorMessage } from '../errors';
+import { MessageQueue, QueueMessage } from './queue';
+
+export interface Delivery<T> {
+  message: QueueMessage<T>;
+  deliveryCount: number;
+}
+
+export interface InProcessQueueOptions<T> {
+  concurrency: number;
+  maxDeliveryCount: number;
+  handle(delivery: Delivery<T>): Promise<void>;
+  deadLetter(message: QueueMessage<T>, reason: string): Promise<void>;
+}
+
+/**
+ * The local stand-in for a Service Bus queue, with the same guarantees the workers rely on:
+ * at-least-once delivery, redelivery after a failure up to a max delivery count, then the
+ * dead-letter handler, and duplicate detection on `messageId`.
+ */
+export class InProcessQueue<T> implements MessageQueue<T> {
+  private readonly waiting: Delivery<T>[] = [];
+  private readonly seen = new Set<string>();
+  private active = 0;
+  private idleWaiters: (() => void)[] = [];
+  private stopped = false;
+
+  constructor(private readonly options: InProcessQueueOptions<T>) {}
+
+  async send(messages: QueueMessage<T>[]): Promise<void> {
+    for (const message of messages) {
+      if (this.seen.has(message.messageId)) continue;
+      this.seen.add(message.messageId);
+      this.waiting.push({ message, deliveryCount: 1 });
+    }
+    this.pump();
+  }
+
+  /** Resolves when nothing is waiting or in flight. */
+  idle(): Promise<void> {
+    if (this.active === 0 && this.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops taking messages; what is in flight finishes. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  get pending(): number {
+    return this.waiting.length + this.active;
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.active < this.options.concurrency && this.waiting.length > 0) {
+      const delivery = this.waiting.shift()!;
+      this.active++;
+      void this.deliver(delivery).finally(() => {
+        this.active--;
+        this.pump();
+        if (this.active === 0 && this.waiting.length === 0) {
+          this.idleWaiters.splice(0).forEach((resolve) => resolve());
+        }
+      });
+    }
+  }
+
+  private async deliver(delivery: Delivery<T>): Promise<void> {
+    try {
+      await this.options.handle(delivery);
+    } catch (error) {
+      if (delivery.deliveryCount < this.options.maxDeliveryCount) {
+        this.waiting.push({ message: delivery.message, deliveryCount: delivery.deliveryCount + 1 });
+      } else {
+        const reason = `MaxDeliveryCountExceeded: ${errorMessage(error)}`;
+        await this.options.deadLetter(delivery.message, reason).catch(() => undefined);
+      }
+    }
+  }
+}
