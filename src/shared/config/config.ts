@@ -22,8 +22,10 @@ const schema = z
     MIGRATION_BATCH_CONCURRENCY: positiveInt(4, 1, 64),
     MIGRATION_MAX_DELIVERY_COUNT: positiveInt(10, 1, 100),
     MIGRATION_MAX_THROTTLE_RETRIES: positiveInt(30, 0, 1000),
+    COSMOS_MIGRATION_DEBUG: z.stringbool().default(false),
   })
   .transform((env) => ({
+    debug: env.COSMOS_MIGRATION_DEBUG,
     source: { url: env.DATABASE_URL },
     cosmos: {
       endpoint: env.COSMOS_ENDPOINT ?? env.COSMOS__accountEndpoint,
@@ -71,8 +73,4 @@ export function appConfig(): AppConfig {
 /** The CLI decides some settings itself (e.g. local servers) before anything reads the config. */
 export function useConfig(config: AppConfig): void {
   cached = config;
-}
-
-export function isCliInteractive(): boolean {
-  return Boolean(process.stderr.isTTY) && !process.env.CI;
 }

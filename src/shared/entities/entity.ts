@@ -36,7 +36,7 @@ export function keysetRange(alias: string): string {
 /** Vote counts per `vote_type`, the vote total and the newest vote, for targets in a CTE. */
 export function voteAggregateSql(targetType: 'post' | 'comment', targetsCte: string): string {
   return `
-    SELECT target_id, jsonb_object_agg(vote_type, n) AS vote_counts, sum(n)::int AS vote_count,
+    SELECT target_id, jsonb_object_agg(vote_type, n) AS vote_counts, sum(n)::int AS vote_total,
            max(last_vote_at) AS last_vote_at
     FROM (
       SELECT target_id, vote_type, count(*)::int AS n, max(created_at) AS last_vote_at

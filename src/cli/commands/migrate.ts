@@ -1,0 +1,48 @@
+import { EntityName } from '../../shared/entities/entity';
+import { RunReport, getRun } from '../../shared/migration/run-queries';
+import { startMigration } from '../../shared/migration/start-migration';
+import { createLocalEngine } from '../local-engine';
+import { Environment } from '../environment';
+import { EXIT_OK, EXIT_PROBLEMS, Output } from '../output';
+import { ProgressView } from '../progress';
+import { runJson, runText } from './run-report';
+
+export interface MigrateOptions {
+  entities?: EntityName[];
+  batchSize?: number;
+  dryRun?: boolean;
+}
+
+const PROGRESS_INTERVAL_MS = 500;
+
+/** Plans, runs every batch in this process and reports; exit 2 when rows were not all migrated. */
+export async function migrate(env: Environment, output: Output, options: MigrateOptions): Promise<number> {
+  const engine = createLocalEngine(env.config);
+  try {
+    const started = await startMigration(engine, {
+      entities: options.entities,
+      batchSize: options.batchSize ?? env.config.migration.batchSize,
+      dryRun: options.dryRun,
+    });
+    if (started.dryRun) {
+      output.result(started, () => `dry run: ${started.batches} batches planned\n${JSON.stringify(started.plan, null, 2)}`);
+      return EXIT_OK;
+    }
+    output.info(`run ${started.runId}: ${started.batches} batches over ${started.entities.join(', ')}`);
+    const view = new ProgressView(Boolean(process.stderr.isTTY) && !output.json, (text) => process.stderr.write(text));
+    const timer = setInterval(() => {
+      getRun(engine, started.runId).then((summary) => view.update(summary), () => undefined);
+    }, PROGRESS_INTERVAL_MS);
+    try {
+      await engine.localQueue.idle();
+    } finally {
+      clearInterval(timer);
+    }
+    const report: RunReport = await getRun(engine, started.runId, true);
+    view.update(report);
+    output.result(runJson(report), () => runText(report));
+    return report.status === 'completed' ? EXIT_OK : EXIT_PROBLEMS;
+  } finally {
+    await engine.close();
+  }
+}

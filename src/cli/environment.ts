@@ -1,0 +1,65 @@
+import path from 'node:path';
+import { AppConfig, parseConfig, Settings, useConfig } from '../shared/config/config';
+import { createCosmosClient } from '../shared/cosmos/client';
+import { initTarget } from '../shared/cosmos/target';
+import { startEmbeddedPostgres } from '../shared/local/embedded-postgres';
+import { startLocalCosmos } from '../shared/local/local-cosmos';
+import { Output } from './output';
+
+export interface Environment {
+  config: AppConfig;
+  stop(): Promise<void>;
+}
+
+export interface EnvironmentNeeds {
+  source: boolean;
+  target: boolean;
+  /** Demo: a throw-away PostgreSQL instead of the persistent local one. */
+  freshSource?: boolean;
+}
+
+/** Where the local mode keeps its PostgreSQL cluster between commands. */
+export const LOCAL_STATE_DIR = path.resolve('.cosmos-migration');
+
+/**
+ * The settings, with local servers started for what the environment does not name
+ * (DESIGN §7): an embedded PostgreSQL whose data persists in .cosmos-migration/, and an
+ * in-memory Cosmos server that this command owns, so it also creates its containers.
+ */
+export async function resolveEnvironment(output: Output, needs: EnvironmentNeeds): Promise<Environment> {
+  const base = parseConfig();
+  const overrides: Settings = {};
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const fn of stops.reverse()) await fn().catch(() => undefined);
+  };
+  try {
+    if (needs.source && (needs.freshSource || !base.source.url)) {
+      const dataDir = needs.freshSource
+        ? path.join(LOCAL_STATE_DIR, `demo-postgres-${process.pid}`)
+        : path.join(LOCAL_STATE_DIR, 'postgres');
+      const postgres = await startEmbeddedPostgres({ dataDir, persistent: !needs.freshSource });
+      stops.push(() => postgres.stop());
+      overrides.DATABASE_URL = postgres.url;
+      output.info(`local mode: embedded PostgreSQL at 127.0.0.1:${postgres.port} (data in ${path.relative(process.cwd(), dataDir)})`);
+    }
+    if (needs.target && (needs.freshSource || !base.cosmos.endpoint)) {
+      const cosmos = await startLocalCosmos();
+      stops.push(() => cosmos.stop());
+      overrides.COSMOS_ENDPOINT = cosmos.endpoint;
+      overrides.COSMOS_KEY = cosmos.key;
+      output.info(`local mode: in-memory Cosmos server at ${cosmos.endpoint} (its data ends with this command)`);
+    }
+    const config = parseConfig(overrides);
+    useConfig(config);
+    if (overrides.COSMOS_ENDPOINT) {
+      const client = createCosmosClient(config.cosmos);
+      await initTarget(client, config.cosmos.database, config.cosmos.throughputMode);
+      client.dispose();
+    }
+    return { config, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
