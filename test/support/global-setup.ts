@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { TestProject } from 'vitest/node';
+import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { startEmbeddedPostgres } from '../../src/shared/local/embedded-postgres';
 import { startLocalCosmos } from '../../src/shared/local/local-cosmos';
 
