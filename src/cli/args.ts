@@ -24,21 +24,35 @@ export function parseCli(argv: string[]) {
   }
 }
 
-export function intOption(value: string | undefined, name: string, min: number, max: number): number | undefined {
+export function intOption(
+  value: string | undefined,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw badRequest('INVALID_ARGUMENTS', `--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    throw badRequest(
+      'INVALID_ARGUMENTS',
+      `--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }
 
 export function entitiesOption(value: string | undefined): EntityName[] | undefined {
   if (value === undefined) return undefined;
-  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const unknown = names.filter((name) => !(ENTITY_NAMES as readonly string[]).includes(name));
   if (names.length === 0 || unknown.length > 0) {
-    throw badRequest('INVALID_ARGUMENTS', `--entities takes a list of ${ENTITY_NAMES.join(', ')}; got ${JSON.stringify(value)}`);
+    throw badRequest(
+      'INVALID_ARGUMENTS',
+      `--entities takes a list of ${ENTITY_NAMES.join(', ')}; got ${JSON.stringify(value)}`,
+    );
   }
   return [...new Set(names)] as EntityName[];
 }

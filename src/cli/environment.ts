@@ -26,7 +26,10 @@ export const LOCAL_STATE_DIR = path.resolve('.cosmos-migration');
  * (DESIGN §7): an embedded PostgreSQL whose data persists in .cosmos-migration/, and an
  * in-memory Cosmos server that this command owns, so it also creates its containers.
  */
-export async function resolveEnvironment(output: Output, needs: EnvironmentNeeds): Promise<Environment> {
+export async function resolveEnvironment(
+  output: Output,
+  needs: EnvironmentNeeds,
+): Promise<Environment> {
   const base = parseConfig();
   const overrides: Settings = {};
   const stops: (() => Promise<void>)[] = [];
@@ -41,14 +44,18 @@ export async function resolveEnvironment(output: Output, needs: EnvironmentNeeds
       const postgres = await startEmbeddedPostgres({ dataDir, persistent: !needs.freshSource });
       stops.push(() => postgres.stop());
       overrides.DATABASE_URL = postgres.url;
-      output.info(`local mode: embedded PostgreSQL at 127.0.0.1:${postgres.port} (data in ${path.relative(process.cwd(), dataDir)})`);
+      output.info(
+        `local mode: embedded PostgreSQL at 127.0.0.1:${postgres.port} (data in ${path.relative(process.cwd(), dataDir)})`,
+      );
     }
     if (needs.target && (needs.freshSource || !base.cosmos.endpoint)) {
       const cosmos = await startLocalCosmos();
       stops.push(() => cosmos.stop());
       overrides.COSMOS_ENDPOINT = cosmos.endpoint;
       overrides.COSMOS_KEY = cosmos.key;
-      output.info(`local mode: in-memory Cosmos server at ${cosmos.endpoint} (its data ends with this command)`);
+      output.info(
+        `local mode: in-memory Cosmos server at ${cosmos.endpoint} (its data ends with this command)`,
+      );
     }
     const config = parseConfig(overrides);
     useConfig(config);

@@ -46,7 +46,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     const needs = NEEDS[command];
     if (!needs) throw badRequest('UNKNOWN_COMMAND', `unknown command "${command}" (see --help)`);
-    if (values.remote) throw badRequest('NOT_SUPPORTED', '--remote is not available yet; run the command in-process');
+    if (values.remote)
+      throw badRequest(
+        'NOT_SUPPORTED',
+        '--remote is not available yet; run the command in-process',
+      );
     const env = await resolveEnvironment(output, needs);
     try {
       switch (command) {
@@ -57,7 +61,11 @@ export async function main(argv: string[]): Promise<number> {
         case 'seed': {
           const users = intOption(values.users, 'users', 1, 10_000_000);
           if (users === undefined) throw badRequest('INVALID_ARGUMENTS', 'seed needs --users N');
-          await seedCommand(env, output, { users, seed: intOption(values.seed, 'seed', 0, 2 ** 31), append: values.append });
+          await seedCommand(env, output, {
+            users,
+            seed: intOption(values.seed, 'seed', 0, 2 ** 31),
+            append: values.append,
+          });
           return EXIT_OK;
         }
         case 'init-target':

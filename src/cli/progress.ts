@@ -32,14 +32,18 @@ export class ProgressView {
 
   update(summary: RunSummary): void {
     const lines = progressLines(summary);
-    const footer = `${summary.documentsPerSecond} docs/s` + (summary.etaSeconds ? `  ETA ${summary.etaSeconds}s` : '');
+    const footer =
+      `${summary.documentsPerSecond} docs/s` +
+      (summary.etaSeconds ? `  ETA ${summary.etaSeconds}s` : '');
     if (this.tty) {
       const up = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
       this.write(`${up}${[...lines, footer].map((line) => `\x1b[2K${line}`).join('\n')}\n`);
       this.drawn = lines.length + 1;
     } else if (Date.now() - this.lastPlain > 10_000) {
       this.lastPlain = Date.now();
-      this.write(`progress: ${lines.map((line) => line.replace(/[█░]+ /, '')).join(' | ')} | ${footer}\n`);
+      this.write(
+        `progress: ${lines.map((line) => line.replace(/[█░]+ /, '')).join(' | ')} | ${footer}\n`,
+      );
     }
   }
 }

@@ -5,7 +5,10 @@ import { batchMessageSchema } from '../shared/migration/inputs';
 import { migrateBatch } from '../shared/migration/migrate-batch';
 
 /** Rethrows after logging, so Service Bus redelivers and finally dead-letters the batch. */
-export async function migrateBatchHandler(message: unknown, context: InvocationContext): Promise<void> {
+export async function migrateBatchHandler(
+  message: unknown,
+  context: InvocationContext,
+): Promise<void> {
   const parsed = batchMessageSchema.safeParse(message);
   if (!parsed.success) {
     throw new Error(`malformed batch message: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
@@ -22,7 +25,9 @@ export async function migrateBatchHandler(message: unknown, context: InvocationC
         `${batch.requestCharge} RU, ${batch.throttled} throttled, ${batch.durationMs} ms`,
     );
   } catch (error) {
-    context.error(`batch ${parsed.data.batchId} failed (delivery ${String(context.triggerMetadata?.deliveryCount ?? '?')}): ${errorMessage(error)}`);
+    context.error(
+      `batch ${parsed.data.batchId} failed (delivery ${String(context.triggerMetadata?.deliveryCount ?? '?')}): ${errorMessage(error)}`,
+    );
     throw error;
   }
 }

@@ -6,7 +6,10 @@ import { getRun } from '../shared/migration/run-queries';
 
 const ROW_ERRORS_SHOWN = 100;
 
-export async function migrationsGet(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function migrationsGet(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   try {
     const runId = parseInput(runIdSchema, request.params.runId);
     const { rowErrorList, ...summary } = await getRun(functionsEngine(), runId, true);

@@ -4,7 +4,10 @@ import { errorResponse, json, parseInput } from '../shared/http/responses';
 import { runIdSchema } from '../shared/migration/inputs';
 import { resumeRun } from '../shared/migration/run-queries';
 
-export async function migrationsResume(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function migrationsResume(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   try {
     const runId = parseInput(runIdSchema, request.params.runId);
     const result = await resumeRun(functionsEngine(), runId);

@@ -4,7 +4,10 @@ import { errorResponse, json, parseInput, readJsonBody } from '../shared/http/re
 import { startMigrationSchema } from '../shared/migration/inputs';
 import { startMigration } from '../shared/migration/start-migration';
 
-export async function migrationsStart(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function migrationsStart(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   try {
     const input = parseInput(startMigrationSchema, await readJsonBody(request));
     const engine = functionsEngine();
@@ -13,7 +16,9 @@ export async function migrationsStart(request: HttpRequest, context: InvocationC
       batchSize: input.batchSize ?? engine.config.migration.batchSize,
       dryRun: input.dryRun,
     });
-    context.log(`run ${result.runId} planned: ${result.batches} batches${result.dryRun ? ' (dry run)' : ''}`);
+    context.log(
+      `run ${result.runId} planned: ${result.batches} batches${result.dryRun ? ' (dry run)' : ''}`,
+    );
     if (result.dryRun) return json(200, result);
     return json(202, result, { Location: `/api/migrations/${result.runId}` });
   } catch (error) {

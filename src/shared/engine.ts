@@ -19,7 +19,10 @@ export interface Engine extends MigrationDeps {
   close(): Promise<void>;
 }
 
-export function createEngine(config: AppConfig, queueFor: (engine: Engine) => MessageQueue<BatchMessage>): Engine {
+export function createEngine(
+  config: AppConfig,
+  queueFor: (engine: Engine) => MessageQueue<BatchMessage>,
+): Engine {
   let cosmos: CosmosClient | undefined;
   let source: PostgresSourceReader | undefined;
   let writer: CosmosDocumentWriter | undefined;

@@ -13,18 +13,30 @@ export interface TestWorld {
   cosmos: CosmosClient;
   database: string;
   engine(settings?: Settings): LocalEngine;
-  read<T = Record<string, unknown>>(container: string, id: string, pk: string): Promise<T | undefined>;
+  read<T = Record<string, unknown>>(
+    container: string,
+    id: string,
+    pk: string,
+  ): Promise<T | undefined>;
   close(): Promise<void>;
 }
 
 /** A fresh source database with the schema, and a fresh Cosmos database with its containers. */
-export async function createWorld(prefix: string, overrides: { cosmosEndpoint?: string } = {}): Promise<TestWorld> {
+export async function createWorld(
+  prefix: string,
+  overrides: { cosmosEndpoint?: string } = {},
+): Promise<TestWorld> {
   const sourceUrl = await freshDatabase(prefix);
   const source = new pg.Pool({ connectionString: sourceUrl, max: 4 });
   await initSource(source);
   const database = uniqueName(prefix);
   const { endpoint, key } = cosmosTarget();
-  const baseSettings = { DATABASE_URL: sourceUrl, COSMOS_ENDPOINT: endpoint, COSMOS_KEY: key, COSMOS_DATABASE: database };
+  const baseSettings = {
+    DATABASE_URL: sourceUrl,
+    COSMOS_ENDPOINT: endpoint,
+    COSMOS_KEY: key,
+    COSMOS_DATABASE: database,
+  };
   const cosmos = createCosmosClient(parseConfig(baseSettings).cosmos);
   await initTarget(cosmos, database, 'manual');
   const engines: LocalEngine[] = [];
@@ -35,14 +47,22 @@ export async function createWorld(prefix: string, overrides: { cosmosEndpoint?: 
     database,
     engine(settings = {}) {
       const engine = createLocalEngine(
-        parseConfig({ ...baseSettings, ...(overrides.cosmosEndpoint ? { COSMOS_ENDPOINT: overrides.cosmosEndpoint } : {}), ...settings }),
+        parseConfig({
+          ...baseSettings,
+          ...(overrides.cosmosEndpoint ? { COSMOS_ENDPOINT: overrides.cosmosEndpoint } : {}),
+          ...settings,
+        }),
       );
       engines.push(engine);
       return engine;
     },
     async read<T>(container: string, id: string, pk: string) {
       try {
-        const { resource } = await cosmos.database(database).container(container).item(id, pk).read();
+        const { resource } = await cosmos
+          .database(database)
+          .container(container)
+          .item(id, pk)
+          .read();
         if (!resource) return undefined;
         const { _rid, _self, _etag, _attachments, _ts, ...document } = resource;
         void [_rid, _self, _etag, _attachments, _ts];

@@ -18,7 +18,10 @@ export default async function setup(project: TestProject) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cosmos-migration-test-'));
   fs.chmodSync(root, 0o755); // the server runs as the postgres user when tests run as root
   const dataDir = path.join(root, 'postgres');
-  const [postgres, cosmos] = await Promise.all([startEmbeddedPostgres({ dataDir }), startLocalCosmos()]);
+  const [postgres, cosmos] = await Promise.all([
+    startEmbeddedPostgres({ dataDir }),
+    startLocalCosmos(),
+  ]);
   project.provide('postgresUrl', postgres.url);
   project.provide('cosmosEndpoint', cosmos.endpoint);
   project.provide('cosmosKey', cosmos.key);

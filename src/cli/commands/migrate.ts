@@ -16,7 +16,11 @@ export interface MigrateOptions {
 const PROGRESS_INTERVAL_MS = 500;
 
 /** Plans, runs every batch in this process and reports; exit 2 when rows were not all migrated. */
-export async function migrate(env: Environment, output: Output, options: MigrateOptions): Promise<number> {
+export async function migrate(
+  env: Environment,
+  output: Output,
+  options: MigrateOptions,
+): Promise<number> {
   const engine = createLocalEngine(env.config);
   try {
     const started = await startMigration(engine, {
@@ -25,13 +29,24 @@ export async function migrate(env: Environment, output: Output, options: Migrate
       dryRun: options.dryRun,
     });
     if (started.dryRun) {
-      output.result(started, () => `dry run: ${started.batches} batches planned\n${JSON.stringify(started.plan, null, 2)}`);
+      output.result(
+        started,
+        () =>
+          `dry run: ${started.batches} batches planned\n${JSON.stringify(started.plan, null, 2)}`,
+      );
       return EXIT_OK;
     }
-    output.info(`run ${started.runId}: ${started.batches} batches over ${started.entities.join(', ')}`);
-    const view = new ProgressView(Boolean(process.stderr.isTTY) && !output.json, (text) => process.stderr.write(text));
+    output.info(
+      `run ${started.runId}: ${started.batches} batches over ${started.entities.join(', ')}`,
+    );
+    const view = new ProgressView(Boolean(process.stderr.isTTY) && !output.json, (text) =>
+      process.stderr.write(text),
+    );
     const timer = setInterval(() => {
-      getRun(engine, started.runId).then((summary) => view.update(summary), () => undefined);
+      getRun(engine, started.runId).then(
+        (summary) => view.update(summary),
+        () => undefined,
+      );
     }, PROGRESS_INTERVAL_MS);
     try {
       await engine.localQueue.idle();

@@ -37,7 +37,9 @@ export function runText(report: RunReport): string {
       `${String(p.documentsWritten).padStart(10)} ${String(Math.round(p.requestCharge)).padStart(9)} ${String(p.throttled).padStart(5)}`,
   );
   const findings = Object.entries(report.totals.findings).map(([name, n]) => `  ${name}: ${n}`);
-  const errors = report.rowErrorList.slice(0, 20).map((e) => `  ${e.table} ${e.id} [${e.code}] ${e.message}`);
+  const errors = report.rowErrorList
+    .slice(0, 20)
+    .map((e) => `  ${e.table} ${e.id} [${e.code}] ${e.message}`);
   const failed = report.failedBatches.map((b) => `  ${b.batchId}: ${b.reason}`);
   return [
     `run ${report.runId}: ${report.status} in ${(report.durationMs / 1000).toFixed(1)} s (${report.documentsPerSecond} docs/s)`,
@@ -46,7 +48,9 @@ export function runText(report: RunReport): string {
     `lost rows: ${report.totals.lostRows}`,
     ...(findings.length ? ['data-quality findings:', ...findings] : []),
     ...(errors.length ? [`row errors (${report.rowErrorList.length}):`, ...errors] : []),
-    ...(report.rowErrorList.length > 20 ? [`  ... ${report.rowErrorList.length - 20} more (--json lists all)`] : []),
+    ...(report.rowErrorList.length > 20
+      ? [`  ... ${report.rowErrorList.length - 20} more (--json lists all)`]
+      : []),
     ...(failed.length ? ['failed batches:', ...failed] : []),
   ].join('\n');
 }

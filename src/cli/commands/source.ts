@@ -5,7 +5,10 @@ import { seedSource, SeedSummary } from '../../shared/source/seed';
 import { Environment } from '../environment';
 import { EXIT_OK, Output } from '../output';
 
-async function withSourceClient<T>(env: Environment, work: (client: pg.Client) => Promise<T>): Promise<T> {
+async function withSourceClient<T>(
+  env: Environment,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({ connectionString: env.config.source.url });
   try {
     await client.connect();
@@ -41,8 +44,10 @@ export async function seedCommand(
       },
     });
   });
-  output.result(summary, () =>
-    `seeded ${summary.total} rows: ${summary.users} users, ${summary.posts} posts, ${summary.comments} comments, ${summary.votes} votes`,
+  output.result(
+    summary,
+    () =>
+      `seeded ${summary.total} rows: ${summary.users} users, ${summary.posts} posts, ${summary.comments} comments, ${summary.votes} votes`,
   );
   return summary;
 }

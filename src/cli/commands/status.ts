@@ -6,7 +6,11 @@ import { Environment } from '../environment';
 import { EXIT_OK, EXIT_PROBLEMS, Output } from '../output';
 import { runJson, runText } from './run-report';
 
-export async function statusCommand(env: Environment, output: Output, runId: string | undefined): Promise<number> {
+export async function statusCommand(
+  env: Environment,
+  output: Output,
+  runId: string | undefined,
+): Promise<number> {
   const id = parseInput(runIdSchema, runId);
   const engine = createLocalEngine(env.config);
   try {

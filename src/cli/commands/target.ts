@@ -8,8 +8,10 @@ export async function initTargetCommand(env: Environment, output: Output): Promi
   const client = createCosmosClient(cosmos);
   try {
     const created = await initTarget(client, cosmos.database, cosmos.throughputMode);
-    output.result({ database: cosmos.database, created }, () =>
-      `database ${cosmos.database} ready; ${created.length ? `created ${created.join(', ')}` : 'all containers already existed'}`,
+    output.result(
+      { database: cosmos.database, created },
+      () =>
+        `database ${cosmos.database} ready; ${created.length ? `created ${created.join(', ')}` : 'all containers already existed'}`,
     );
     return EXIT_OK;
   } catch (error) {

@@ -56,7 +56,9 @@ export type Settings = Partial<Record<string, string>>;
 export function parseConfig(overrides: Settings = {}): AppConfig {
   const result = schema.safeParse({ ...process.env, ...overrides });
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.join('.')}: ${issue.message}`,
+    );
     throw new AppError('CONFIG_INVALID', `invalid settings: ${problems.join('; ')}`);
   }
   return result.data;

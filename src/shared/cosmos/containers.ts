@@ -16,6 +16,7 @@ export interface ContainerDefinition {
   indexingPolicy: IndexingPolicy | null;
 }
 
-export const CONTAINERS: readonly ContainerDefinition[] = definitions.containers as ContainerDefinition[];
+export const CONTAINERS: readonly ContainerDefinition[] =
+  definitions.containers as ContainerDefinition[];
 
 export const MIGRATION_CONTAINER = 'migration';

@@ -1,7 +1,13 @@
 import { Container, CosmosClient, JSONObject, OperationInput } from '@azure/cosmos';
 import { EntityName } from '../entities/entity';
 import { RowErrorRecord } from '../entities/row-error';
-import { BatchRecord, batchId, RowErrorDocument, RunRecord, runPartition } from '../migration/records';
+import {
+  BatchRecord,
+  batchId,
+  RowErrorDocument,
+  RunRecord,
+  runPartition,
+} from '../migration/records';
 import { RunStore } from '../migration/run-store';
 import { DocumentWriter } from './document-writer';
 import { MIGRATION_CONTAINER } from './containers';
@@ -49,7 +55,9 @@ export class CosmosRunStore implements RunStore {
 
   async getBatches(run: RunRecord): Promise<BatchRecord[]> {
     const ids = run.entities.flatMap((entity) =>
-      Array.from({ length: run.plan[entity]?.batches ?? 0 }, (_, seq) => batchId(run.runId, entity, seq)),
+      Array.from({ length: run.plan[entity]?.batches ?? 0 }, (_, seq) =>
+        batchId(run.runId, entity, seq),
+      ),
     );
     const batches: BatchRecord[] = [];
     for (let i = 0; i < ids.length; i += BULK_LIMIT) {
@@ -60,7 +68,8 @@ export class CosmosRunStore implements RunStore {
       }));
       const responses = await this.container.items.bulk(operations);
       for (const response of responses) {
-        if (response.statusCode === 200) batches.push(response.resourceBody as unknown as BatchRecord);
+        if (response.statusCode === 200)
+          batches.push(response.resourceBody as unknown as BatchRecord);
       }
     }
     return batches;
@@ -115,7 +124,13 @@ export class CosmosRunStore implements RunStore {
 
   async holdEntities(runId: string, entities: EntityName[]): Promise<void> {
     for (const entity of entities) {
-      const lock: LockDocument = { id: `lock:${entity}`, pk: LOCK_PARTITION, type: 'entityLock', entity, runId };
+      const lock: LockDocument = {
+        id: `lock:${entity}`,
+        pk: LOCK_PARTITION,
+        type: 'entityLock',
+        entity,
+        runId,
+      };
       await this.container.items.upsert(lock);
     }
   }
@@ -134,7 +149,10 @@ export class CosmosRunStore implements RunStore {
     const result = await this.writer.upsertAll(MIGRATION_CONTAINER, documents as never);
     if (result.rejected.length > 0) {
       const first = result.rejected[0]!;
-      throw new AppError('STATE_WRITE_FAILED', `could not record migration state ${first.id}: ${first.message}`);
+      throw new AppError(
+        'STATE_WRITE_FAILED',
+        `could not record migration state ${first.id}: ${first.message}`,
+      );
     }
   }
 }

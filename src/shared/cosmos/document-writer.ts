@@ -1,4 +1,10 @@
-import { Container, CosmosClient, JSONObject, OperationInput, OperationResponse } from '@azure/cosmos';
+import {
+  Container,
+  CosmosClient,
+  JSONObject,
+  OperationInput,
+  OperationResponse,
+} from '@azure/cosmos';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CosmosDocument } from '../entities/entity';
 import { RuBudget } from '../migration/ru-budget';
@@ -45,8 +51,11 @@ export class CosmosDocumentWriter implements DocumentWriter {
   async upsertAll(containerName: string, documents: CosmosDocument[]): Promise<WriteResult> {
     const container = this.client.database(this.database).container(containerName);
     const chunks: CosmosDocument[][] = [];
-    for (let i = 0; i < documents.length; i += BULK_LIMIT) chunks.push(documents.slice(i, i + BULK_LIMIT));
-    const results = await mapConcurrent(chunks, this.concurrency, (chunk) => this.writeChunk(container, chunk));
+    for (let i = 0; i < documents.length; i += BULK_LIMIT)
+      chunks.push(documents.slice(i, i + BULK_LIMIT));
+    const results = await mapConcurrent(chunks, this.concurrency, (chunk) =>
+      this.writeChunk(container, chunk),
+    );
     return {
       written: results.reduce((sum, r) => sum + r.written, 0),
       rejected: results.flatMap((r) => r.rejected),
@@ -75,7 +84,8 @@ export class CosmosDocumentWriter implements DocumentWriter {
         const status = response?.statusCode ?? 0;
         if (status >= 200 && status < 300) written++;
         else if (RETRYABLE_STATUS.has(status) && attempt < this.maxRetries) retry.push(doc);
-        else rejected.push({ id: doc.id, pk: doc.pk, status, message: describeRejection(response) });
+        else
+          rejected.push({ id: doc.id, pk: doc.pk, status, message: describeRejection(response) });
       });
       pending = retry;
       if (pending.length > 0) await sleep(Math.min(5_000, 100 * 2 ** attempt));

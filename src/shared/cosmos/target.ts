@@ -11,7 +11,11 @@ function throughputOptions(definition: ContainerDefinition, mode: ThroughputMode
 }
 
 /** Creates the database and every container of DESIGN §3, leaving existing ones as they are. */
-export async function initTarget(client: CosmosClient, database: string, mode: ThroughputMode): Promise<string[]> {
+export async function initTarget(
+  client: CosmosClient,
+  database: string,
+  mode: ThroughputMode,
+): Promise<string[]> {
   const { database: db } = await client.databases.createIfNotExists({ id: database });
   const created: string[] = [];
   for (const definition of CONTAINERS) {
@@ -30,7 +34,11 @@ export async function initTarget(client: CosmosClient, database: string, mode: T
  * The migration never creates containers (in Azure its data-plane role cannot): it checks
  * they are there and names what is missing.
  */
-export async function verifyTarget(client: CosmosClient, database: string, needed: string[]): Promise<void> {
+export async function verifyTarget(
+  client: CosmosClient,
+  database: string,
+  needed: string[],
+): Promise<void> {
   const missing: string[] = [];
   for (const name of needed) {
     try {
@@ -54,10 +62,19 @@ export function describeCosmosError(error: unknown): AppError {
   const { code } = (error ?? {}) as { code?: number | string };
   const message = errorMessage(error).split('\n')[0]!.slice(0, 300);
   if (code === 401 || code === 403) {
-    return new AppError('TARGET_AUTH_FAILED', `Cosmos DB rejected the credentials (${code}): ${message}`);
+    return new AppError(
+      'TARGET_AUTH_FAILED',
+      `Cosmos DB rejected the credentials (${code}): ${message}`,
+    );
   }
-  if (typeof code === 'string' && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|REQUEST_SEND_ERROR/.test(code)) {
-    return new AppError('TARGET_UNREACHABLE', `cannot reach Cosmos DB (${code}): check COSMOS_ENDPOINT`);
+  if (
+    typeof code === 'string' &&
+    /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|REQUEST_SEND_ERROR/.test(code)
+  ) {
+    return new AppError(
+      'TARGET_UNREACHABLE',
+      `cannot reach Cosmos DB (${code}): check COSMOS_ENDPOINT`,
+    );
   }
   return new AppError('TARGET_ERROR', `Cosmos DB error${code ? ` ${code}` : ''}: ${message}`);
 }

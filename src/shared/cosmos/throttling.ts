@@ -11,7 +11,9 @@ export interface RequestStats {
 const current = new AsyncLocalStorage<RequestStats>();
 
 /** Runs `work` and returns what its Cosmos requests cost: RU spent and 429s seen. */
-export async function measureRequests<T>(work: () => Promise<T>): Promise<{ result: T; stats: RequestStats }> {
+export async function measureRequests<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; stats: RequestStats }> {
   const stats: RequestStats = { requestCharge: 0, throttled: 0 };
   const result = await current.run(stats, work);
   return { result, stats };
@@ -23,7 +25,15 @@ interface CosmosHttpError {
   headers?: Record<string, string | undefined>;
 }
 
-const TRANSIENT = new Set<number | string>([408, 449, 503, 'ECONNRESET', 'EPIPE', 'REQUEST_SEND_ERROR', 'TimeoutError']);
+const TRANSIENT = new Set<number | string>([
+  408,
+  449,
+  503,
+  'ECONNRESET',
+  'EPIPE',
+  'REQUEST_SEND_ERROR',
+  'TimeoutError',
+]);
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
 

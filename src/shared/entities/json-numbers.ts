@@ -20,7 +20,8 @@ function findUnrepresentableNumber(text: string): string | undefined {
     } else if (ch === 0x2d /* - */ || (ch >= 0x30 && ch <= 0x39)) {
       NUMBER.lastIndex = i;
       const token = NUMBER.exec(text)![0];
-      if (!survivesDouble(token)) return `number ${token.slice(0, 40)} cannot be held exactly as a JSON double`;
+      if (!survivesDouble(token))
+        return `number ${token.slice(0, 40)} cannot be held exactly as a JSON double`;
       i += token.length - 1;
     }
   }

@@ -1,5 +1,14 @@
 import { CosmosDocument, EntityModule, keysetRange, voteAggregateSql } from './entity';
-import { cosmosId, finite, json, JsonValue, requireKey, textArray, timestamp, uuid } from './values';
+import {
+  cosmosId,
+  finite,
+  json,
+  JsonValue,
+  requireKey,
+  textArray,
+  timestamp,
+  uuid,
+} from './values';
 
 export interface PostRow {
   id: string;

@@ -8,7 +8,12 @@ import { votes } from './votes';
 export type SourceRow = object;
 
 /** Every entity, in load order: parents first, so readers of the target see few dangling references. */
-export const ENTITIES: Record<EntityName, EntityModule<SourceRow>> = { users, posts, comments, votes };
+export const ENTITIES: Record<EntityName, EntityModule<SourceRow>> = {
+  users,
+  posts,
+  comments,
+  votes,
+};
 
 export function entityModule(name: EntityName): EntityModule<SourceRow> {
   return ENTITIES[name];

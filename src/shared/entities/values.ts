@@ -27,14 +27,18 @@ export function timestamp(raw: string | null, field: string): string | null {
   }
   const [, y, mo, d, h, mi, s, frac = '', sign, oh = '00', om = '00', os = '00'] = match;
   const micros = frac.padEnd(6, '0');
-  const offsetSeconds = (Number(oh) * 3600 + Number(om) * 60 + Number(os)) * (sign === '-' ? -1 : 1);
+  const offsetSeconds =
+    (Number(oh) * 3600 + Number(om) * 60 + Number(os)) * (sign === '-' ? -1 : 1);
   if (offsetSeconds === 0) return `${y}-${mo}-${d}T${h}:${mi}:${s}.${micros}Z`;
   const utc = new Date(0);
   utc.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
   utc.setUTCHours(Number(h), Number(mi), Number(s) - offsetSeconds, 0);
   const year = utc.getUTCFullYear();
   if (year < 1 || year > 9999) {
-    throw new RowError('INVALID_TIMESTAMP', `${field} ${JSON.stringify(raw)} is outside 0001-9999 in UTC`);
+    throw new RowError(
+      'INVALID_TIMESTAMP',
+      `${field} ${JSON.stringify(raw)} is outside 0001-9999 in UTC`,
+    );
   }
   return `${utc.toISOString().slice(0, 19).replace(/^\+0*/, '')}.${micros}Z`;
 }
@@ -49,7 +53,8 @@ export function textArray(value: (string | null)[] | null): (string | null)[] {
   return value ?? [];
 }
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** What the JSON type parser returns when a number in the text would not survive as a double. */
 export class UnrepresentableJson {
@@ -82,6 +87,7 @@ export function cosmosId(id: string, what: string): string {
 }
 
 export function requireKey<T>(value: T | null, field: string): T {
-  if (value === null) throw new RowError('MISSING_KEY', `${field} is NULL, so no partition key can be formed`);
+  if (value === null)
+    throw new RowError('MISSING_KEY', `${field} is NULL, so no partition key can be formed`);
   return value;
 }

@@ -2,7 +2,11 @@ import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functio
 import { z } from 'zod';
 import { AppError, badRequest, errorMessage } from '../errors';
 
-export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
+export function json(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): HttpResponseInit {
   return { status, jsonBody: body, headers };
 }
 
@@ -13,7 +17,8 @@ export function errorResponse(error: unknown, context: InvocationContext): HttpR
   }
   context.error(`${context.functionName} failed: ${errorMessage(error)}`);
   const code = error instanceof AppError ? error.code : 'INTERNAL_ERROR';
-  const message = error instanceof AppError ? error.message : 'an unexpected error occurred; see the logs';
+  const message =
+    error instanceof AppError ? error.message : 'an unexpected error occurred; see the logs';
   return json(500, { error: { code, message } });
 }
 

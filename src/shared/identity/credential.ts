@@ -6,6 +6,8 @@ let credential: TokenCredential | undefined;
 /** The one credential of this process: managed identity in Azure, the developer's sign-in locally. */
 export function sharedCredential(): TokenCredential {
   const clientId = appConfig().identity.managedIdentityClientId;
-  credential ??= clientId ? new DefaultAzureCredential({ managedIdentityClientId: clientId }) : new DefaultAzureCredential();
+  credential ??= clientId
+    ? new DefaultAzureCredential({ managedIdentityClientId: clientId })
+    : new DefaultAzureCredential();
   return credential;
 }

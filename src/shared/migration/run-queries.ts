@@ -8,11 +8,16 @@ export interface RunReport extends RunSummary {
   rowErrorList: RowErrorRecord[];
 }
 
-export async function getRun(deps: Pick<MigrationDeps, 'store'>, runId: string, withRowErrors = false): Promise<RunReport> {
+export async function getRun(
+  deps: Pick<MigrationDeps, 'store'>,
+  runId: string,
+  withRowErrors = false,
+): Promise<RunReport> {
   const run = await deps.store.getRun(runId);
   if (!run) throw notFound('RUN_NOT_FOUND', `no migration run ${runId}`);
   const summary = summarizeRun(run, await deps.store.getBatches(run));
-  const rowErrorList = withRowErrors && summary.totals.rowErrors > 0 ? await deps.store.listRowErrors(runId) : [];
+  const rowErrorList =
+    withRowErrors && summary.totals.rowErrors > 0 ? await deps.store.listRowErrors(runId) : [];
   return { ...summary, rowErrorList };
 }
 
@@ -32,7 +37,10 @@ export async function resumeRun(
   }
   // Service Bus would drop a resent message id inside its duplicate-detection window.
   await deps.queue.send(
-    pending.map((batch) => ({ messageId: `${batch.id}#resume-${resumed.resumes}`, body: messageFor(batch) })),
+    pending.map((batch) => ({
+      messageId: `${batch.id}#resume-${resumed.resumes}`,
+      body: messageFor(batch),
+    })),
   );
   await deps.store.holdEntities(runId, run.entities);
   return { runId, requeued: pending.length };

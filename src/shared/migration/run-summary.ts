@@ -64,7 +64,12 @@ export function summarizeRun(run: RunRecord, batches: BatchRecord[], now = new D
     progress.batches[batch.status]++;
     if (batch.status === 'done') addStats(progress, batch);
     if (batch.status === 'failed') {
-      failedBatches.push({ batchId: batch.id, entity: batch.entity, range: batch.range, reason: batch.lastError ?? 'unknown' });
+      failedBatches.push({
+        batchId: batch.id,
+        entity: batch.entity,
+        range: batch.range,
+        reason: batch.lastError ?? 'unknown',
+      });
     }
     if (batch.finishedAt && batch.finishedAt > finishedAt) finishedAt = batch.finishedAt;
   }
@@ -75,10 +80,19 @@ export function summarizeRun(run: RunRecord, batches: BatchRecord[], now = new D
     unfinished += total - done - failed;
     addStats(totals, progress);
     totals.sourceRows += progress.sourceRows;
-    totals.lostRows += Math.max(0, progress.sourceRows - progress.rowsMigrated - progress.rowErrors);
+    totals.lostRows += Math.max(
+      0,
+      progress.sourceRows - progress.rowsMigrated - progress.rowErrors,
+    );
   }
   const status: RunStatus =
-    unfinished > 0 ? 'running' : failedBatches.length > 0 ? 'failed' : totals.rowErrors > 0 ? 'completed_with_errors' : 'completed';
+    unfinished > 0
+      ? 'running'
+      : failedBatches.length > 0
+        ? 'failed'
+        : totals.rowErrors > 0
+          ? 'completed_with_errors'
+          : 'completed';
   const end = status === 'running' ? now.toISOString() : finishedAt;
   const durationMs = Math.max(0, Date.parse(end) - Date.parse(run.createdAt));
   const documentsPerSecond = durationMs > 0 ? (totals.documentsWritten / durationMs) * 1000 : 0;
@@ -94,7 +108,12 @@ export function summarizeRun(run: RunRecord, batches: BatchRecord[], now = new D
     finishedAt: status === 'running' ? null : finishedAt,
     durationMs,
     documentsPerSecond: Math.round(documentsPerSecond),
-    etaSeconds: status !== 'running' ? 0 : rowsPerSecond > 0 ? Math.ceil(remainingRows / rowsPerSecond) : null,
+    etaSeconds:
+      status !== 'running'
+        ? 0
+        : rowsPerSecond > 0
+          ? Math.ceil(remainingRows / rowsPerSecond)
+          : null,
   };
 }
 

@@ -27,9 +27,17 @@ export function newRunId(now = new Date()): string {
 }
 
 /** Plans a run (keyset ranges per entity), records it, and sends one message per batch. */
-export async function startMigration(deps: MigrationDeps, options: StartOptions): Promise<StartResult> {
-  const entities = ENTITY_NAMES.filter((name) => !options.entities || options.entities.includes(name));
-  await deps.verifyTarget([...entities.map((name) => entityModule(name).container), MIGRATION_CONTAINER]);
+export async function startMigration(
+  deps: MigrationDeps,
+  options: StartOptions,
+): Promise<StartResult> {
+  const entities = ENTITY_NAMES.filter(
+    (name) => !options.entities || options.entities.includes(name),
+  );
+  await deps.verifyTarget([
+    ...entities.map((name) => entityModule(name).container),
+    MIGRATION_CONTAINER,
+  ]);
   await refuseActiveRuns(deps, entities);
 
   const runId = newRunId();
@@ -72,7 +80,13 @@ export async function startMigration(deps: MigrationDeps, options: StartOptions)
     });
     run.plan[entity] = { sourceRows, batches: uppers.length };
   }
-  const result = { runId, dryRun: Boolean(options.dryRun), entities, plan: run.plan, batches: batches.length };
+  const result = {
+    runId,
+    dryRun: Boolean(options.dryRun),
+    entities,
+    plan: run.plan,
+    batches: batches.length,
+  };
   if (options.dryRun) return result;
 
   await deps.store.createRun(run, batches);

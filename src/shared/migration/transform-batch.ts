@@ -18,8 +18,17 @@ export interface TransformedBatch {
  * Rows to documents. A row that cannot be represented becomes a row error and writes
  * nothing (half a user, without its login lookups, would be worse than none).
  */
-export function transformBatch(entity: EntityModule<SourceRow>, rows: SourceRow[]): TransformedBatch {
-  const result: TransformedBatch = { documents: [], ownerOf: new Map(), rowsTransformed: 0, rowErrors: [], findings: {} };
+export function transformBatch(
+  entity: EntityModule<SourceRow>,
+  rows: SourceRow[],
+): TransformedBatch {
+  const result: TransformedBatch = {
+    documents: [],
+    ownerOf: new Map(),
+    rowsTransformed: 0,
+    rowErrors: [],
+    findings: {},
+  };
   for (const row of rows) {
     const rowId = entity.rowId(row);
     try {
@@ -35,7 +44,12 @@ export function transformBatch(entity: EntityModule<SourceRow>, rows: SourceRow[
       }
     } catch (error) {
       if (!(error instanceof RowError)) throw error;
-      result.rowErrors.push({ table: entity.table, id: rowId, code: error.code, message: error.message });
+      result.rowErrors.push({
+        table: entity.table,
+        id: rowId,
+        code: error.code,
+        message: error.message,
+      });
     }
   }
   return result;

@@ -27,7 +27,9 @@ export function isTransientPostgresError(error: unknown): boolean {
   const { code, message = '' } = (error ?? {}) as PgLikeError;
   return (
     (code !== undefined && TRANSIENT_CODES.has(code)) ||
-    /Connection terminated|terminating connection|timeout exceeded when trying to connect/i.test(message)
+    /Connection terminated|terminating connection|timeout exceeded when trying to connect/i.test(
+      message,
+    )
   );
 }
 
@@ -51,9 +53,15 @@ export function describePostgresError(error: unknown): AppError {
     case '3D000':
       return new AppError('SOURCE_DATABASE_MISSING', `PostgreSQL: ${message}`);
     case '42P01':
-      return new AppError('SOURCE_TABLE_MISSING', `PostgreSQL: ${message} (run init-source, or check the schema)`);
+      return new AppError(
+        'SOURCE_TABLE_MISSING',
+        `PostgreSQL: ${message} (run init-source, or check the schema)`,
+      );
     case '42703':
-      return new AppError('SOURCE_COLUMN_MISSING', `PostgreSQL: ${message} (the schema differs from DESIGN §2)`);
+      return new AppError(
+        'SOURCE_COLUMN_MISSING',
+        `PostgreSQL: ${message} (the schema differs from DESIGN §2)`,
+      );
     default:
       return new AppError('SOURCE_ERROR', `PostgreSQL error${code ? ` ${code}` : ''}: ${message}`);
   }

@@ -48,9 +48,16 @@ export class PostgresSourceReader implements SourceReader {
     await this.pool.end();
   }
 
-  private async query<T extends object>(text: string, values?: unknown[]): Promise<pg.QueryResult<T>> {
+  private async query<T extends object>(
+    text: string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<T>> {
     try {
-      return await withRetry(() => this.pool.query<T>(text, values), isTransientPostgresError, READ_RETRY);
+      return await withRetry(
+        () => this.pool.query<T>(text, values),
+        isTransientPostgresError,
+        READ_RETRY,
+      );
     } catch (error) {
       throw describePostgresError(error);
     }

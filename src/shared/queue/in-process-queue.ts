@@ -36,9 +36,9 @@ export class InProcessQueue<T> implements MessageQueue<T> {
     this.pump();
   }
 
-  /** Resolves when nothing is waiting or in flight. */
+  /** Resolves when nothing is in flight and nothing is waiting (or the queue was stopped). */
   idle(): Promise<void> {
-    if (this.active === 0 && this.waiting.length === 0) return Promise.resolve();
+    if (this.settled()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -51,6 +51,10 @@ export class InProcessQueue<T> implements MessageQueue<T> {
     return this.waiting.length + this.active;
   }
 
+  private settled(): boolean {
+    return this.active === 0 && (this.waiting.length === 0 || this.stopped);
+  }
+
   private pump(): void {
     while (!this.stopped && this.active < this.options.concurrency && this.waiting.length > 0) {
       const delivery = this.waiting.shift()!;
@@ -58,7 +62,7 @@ export class InProcessQueue<T> implements MessageQueue<T> {
       void this.deliver(delivery).finally(() => {
         this.active--;
         this.pump();
-        if (this.active === 0 && this.waiting.length === 0) {
+        if (this.settled()) {
           this.idleWaiters.splice(0).forEach((resolve) => resolve());
         }
       });

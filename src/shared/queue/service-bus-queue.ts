@@ -21,7 +21,11 @@ export class ServiceBusQueue<T> implements MessageQueue<T> {
     const sender = this.senderFor();
     let batch = await sender.createMessageBatch();
     for (const message of messages) {
-      const serviceBusMessage = { messageId: message.messageId, body: message.body, contentType: 'application/json' };
+      const serviceBusMessage = {
+        messageId: message.messageId,
+        body: message.body,
+        contentType: 'application/json',
+      };
       if (!batch.tryAddMessage(serviceBusMessage)) {
         await sender.sendMessages(batch);
         batch = await sender.createMessageBatch();

@@ -36,7 +36,10 @@ export class SeededRandom {
 
   /** Power-law count with the given mean-ish scale, capped. */
   powerLaw(scale: number, cap: number): number {
-    return Math.min(cap, Math.floor(scale / Math.pow(1 - this.next(), 1 / 1.8)) - Math.floor(scale / 2));
+    return Math.min(
+      cap,
+      Math.floor(scale / Math.pow(1 - this.next(), 1 / 1.8)) - Math.floor(scale / 2),
+    );
   }
 
   /** Geometric-like count around `mean`. */

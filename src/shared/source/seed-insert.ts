@@ -23,7 +23,9 @@ export async function insertChunks(
     `FROM unnest(${columns.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS t(${columns.map((_, i) => `c${i}`).join(', ')})`;
   for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
     const chunk = rows.slice(start, start + CHUNK_ROWS);
-    const values = columns.map((_, i) => chunk.map((row) => (row[i] === null || row[i] === undefined ? null : String(row[i]))));
+    const values = columns.map((_, i) =>
+      chunk.map((row) => (row[i] === null || row[i] === undefined ? null : String(row[i]))),
+    );
     await db.query(sql, values);
     onProgress(Math.min(rows.length, start + CHUNK_ROWS));
   }

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { parseJsonExact } from '../../../src/shared/entities/json-numbers';
 import { RowError } from '../../../src/shared/entities/row-error';
-import { cosmosId, encodeKey, finite, json, textArray, timestamp, UnrepresentableJson, uuid } from '../../../src/shared/entities/values';
+import {
+  cosmosId,
+  encodeKey,
+  finite,
+  json,
+  textArray,
+  timestamp,
+  UnrepresentableJson,
+  uuid,
+} from '../../../src/shared/entities/values';
 
 function rowErrorCode(fn: () => unknown): string | undefined {
   try {
@@ -32,12 +41,19 @@ describe('timestamp', () => {
   it('reports values that cannot keep the fixed width', () => {
     expect(rowErrorCode(() => timestamp('infinity', 'f'))).toBe('INVALID_TIMESTAMP');
     expect(rowErrorCode(() => timestamp('-infinity', 'f'))).toBe('INVALID_TIMESTAMP');
-    expect(rowErrorCode(() => timestamp('0044-03-15 10:00:00+00 BC', 'f'))).toBe('INVALID_TIMESTAMP');
+    expect(rowErrorCode(() => timestamp('0044-03-15 10:00:00+00 BC', 'f'))).toBe(
+      'INVALID_TIMESTAMP',
+    );
     expect(rowErrorCode(() => timestamp('10000-01-01 00:00:00+00', 'f'))).toBe('INVALID_TIMESTAMP');
   });
 
   it('keeps string order equal to time order', () => {
-    const raw = ['2025-01-01 00:00:00.000001+00', '2025-01-01 00:00:00.00001+00', '2025-01-01 00:00:00.1+00', '2025-01-01 00:00:01+00'];
+    const raw = [
+      '2025-01-01 00:00:00.000001+00',
+      '2025-01-01 00:00:00.00001+00',
+      '2025-01-01 00:00:00.1+00',
+      '2025-01-01 00:00:01+00',
+    ];
     const formatted = raw.map((r) => timestamp(r, 'f')!);
     expect([...formatted].sort()).toEqual(formatted);
   });
@@ -52,7 +68,9 @@ describe('numbers and JSON', () => {
   });
 
   it('parses JSON whose numbers a double holds exactly', () => {
-    expect(parseJsonExact('{"a":1,"b":[0.5,-2,1e3,1.0,0.1],"c":"9007199254740993 in a string"}')).toEqual({
+    expect(
+      parseJsonExact('{"a":1,"b":[0.5,-2,1e3,1.0,0.1],"c":"9007199254740993 in a string"}'),
+    ).toEqual({
       a: 1,
       b: [0.5, -2, 1000, 1, 0.1],
       c: '9007199254740993 in a string',
@@ -61,7 +79,12 @@ describe('numbers and JSON', () => {
   });
 
   it('flags numbers a double would change', () => {
-    for (const text of ['9007199254740993', '{"x":0.10000000000000001}', '[1e400]', '{"deep":{"n":123456789012345678901234}}']) {
+    for (const text of [
+      '9007199254740993',
+      '{"x":0.10000000000000001}',
+      '[1e400]',
+      '{"deep":{"n":123456789012345678901234}}',
+    ]) {
       const parsed = parseJsonExact(text);
       expect(parsed, text).toBeInstanceOf(UnrepresentableJson);
       expect(rowErrorCode(() => json(parsed, 'scores'))).toBe('UNREPRESENTABLE_NUMBER');
@@ -73,7 +96,9 @@ describe('numbers and JSON', () => {
 
 describe('ids and keys', () => {
   it('lowercases uuids', () => {
-    expect(uuid('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11')).toBe('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11');
+    expect(uuid('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11')).toBe(
+      'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+    );
   });
 
   it('encodes free text so that / \\ ? # cannot reach an id', () => {

@@ -22,7 +22,8 @@ describe('full load produces the documents of DESIGN §3', () => {
 
   beforeAll(async () => {
     world = await createWorld('docs');
-    await world.source.query(`
+    await world.source.query(
+      `
       INSERT INTO users VALUES
         ('${U1}', $1, 'ann+x/y?z#@example.com', 'hash-1', '2024-01-02 03:04:05.123456+00'),
         ('${U2}', 'bob', 'bob@example.com', 'hash-2', '2024-01-03 00:00:00+00'),
@@ -47,7 +48,8 @@ describe('full load produces the documents of DESIGN §3', () => {
         ('aaaaaaaa-0000-4000-8000-000000000002', '${U1}', '${P1}', 'post', 'love', '2024-03-15 00:00:00+00'),
         ('aaaaaaaa-0000-4000-8000-000000000003', '${U1}', '${C1}', 'comment', 'wow', '2024-03-03 00:00:00+00'),
         ('aaaaaaaa-0000-4000-8000-000000000004', '${U1}', '${ORPHAN_TARGET}', 'post', 'sad', '2024-03-04 00:00:00+00');
-    `.replace('$1', `'${weirdName.replace(/'/g, "''")}'`));
+    `.replace('$1', `'${weirdName.replace(/'/g, "''")}'`),
+    );
     const engine = world.engine();
     runId = (await startMigration(engine, { batchSize: 100 })).runId;
     await engine.localQueue.idle();
@@ -67,9 +69,19 @@ describe('full load produces the documents of DESIGN §3', () => {
       metadata: { createdAt: '2024-01-02T03:04:05.123456Z', lastLoginAt: null, isActive: true },
     });
     const usernameKey = `username:${encodeURIComponent(weirdName)}`;
-    expect(await world.read('users', usernameKey, usernameKey)).toEqual({ id: usernameKey, pk: usernameKey, type: 'usernameLookup', userId: u1 });
+    expect(await world.read('users', usernameKey, usernameKey)).toEqual({
+      id: usernameKey,
+      pk: usernameKey,
+      type: 'usernameLookup',
+      userId: u1,
+    });
     const emailKey = `email:${encodeURIComponent('ann+x/y?z#@example.com')}`;
-    expect(await world.read('users', emailKey, emailKey)).toEqual({ id: emailKey, pk: emailKey, type: 'emailLookup', userId: u1 });
+    expect(await world.read('users', emailKey, emailKey)).toEqual({
+      id: emailKey,
+      pk: emailKey,
+      type: 'emailLookup',
+      userId: u1,
+    });
   });
 
   it('computes post counts from the rows, not the stale columns', async () => {
@@ -88,13 +100,37 @@ describe('full load produces the documents of DESIGN §3', () => {
         lastActivityAt: '2024-04-01T00:00:00.000000Z',
       },
       sentiment: null,
-      moderation: { isBlocked: false, toxicityTags: [], scores: null, reviewedAt: '2024-02-02T00:00:00.000000Z' },
-      timestamps: { createdAt: '2024-02-01T00:00:00.000001Z', updatedAt: '2024-02-02T00:00:00.000000Z' },
+      moderation: {
+        isBlocked: false,
+        toxicityTags: [],
+        scores: null,
+        reviewedAt: '2024-02-02T00:00:00.000000Z',
+      },
+      timestamps: {
+        createdAt: '2024-02-01T00:00:00.000001Z',
+        updatedAt: '2024-02-02T00:00:00.000000Z',
+      },
     });
     const p2 = await world.read<Record<string, unknown>>('posts', P2.toLowerCase(), `user:${U2}`);
-    expect(p2?.sentiment).toEqual({ score: 0.25, colors: ['red', 'blue'], type: 'positive', analysis: { model: 'v2', scores: { joy: 0.8 } } });
-    expect(p2?.engagement).toEqual({ commentCount: 0, voteCount: 0, voteCounts: {}, popularityScore: null, lastActivityAt: '2024-02-04T00:00:00.000000Z' });
-    expect(p2?.moderation).toEqual({ isBlocked: null, toxicityTags: ['spam'], scores: { toxic: 0.01 }, reviewedAt: '2024-02-04T00:00:00.000000Z' });
+    expect(p2?.sentiment).toEqual({
+      score: 0.25,
+      colors: ['red', 'blue'],
+      type: 'positive',
+      analysis: { model: 'v2', scores: { joy: 0.8 } },
+    });
+    expect(p2?.engagement).toEqual({
+      commentCount: 0,
+      voteCount: 0,
+      voteCounts: {},
+      popularityScore: null,
+      lastActivityAt: '2024-02-04T00:00:00.000000Z',
+    });
+    expect(p2?.moderation).toEqual({
+      isBlocked: null,
+      toxicityTags: ['spam'],
+      scores: { toxic: 0.01 },
+      reviewedAt: '2024-02-04T00:00:00.000000Z',
+    });
   });
 
   it('writes threaded comments with postPk and childCount', async () => {
@@ -110,11 +146,23 @@ describe('full load produces the documents of DESIGN §3', () => {
       engagement: { voteCount: 1, voteCounts: { wow: 1 } },
       sentiment: null,
       moderation: { isBlocked: false, toxicityTags: [], scores: null },
-      timestamps: { createdAt: '2024-03-01T00:00:00.000000Z', updatedAt: '2024-03-01T00:00:00.000000Z' },
+      timestamps: {
+        createdAt: '2024-03-01T00:00:00.000000Z',
+        updatedAt: '2024-03-01T00:00:00.000000Z',
+      },
     });
-    const reply = await world.read<Record<string, unknown>>('comments', C2.toLowerCase(), `post:${P1.toLowerCase()}`);
+    const reply = await world.read<Record<string, unknown>>(
+      'comments',
+      C2.toLowerCase(),
+      `post:${P1.toLowerCase()}`,
+    );
     expect(reply?.author).toEqual({ id: null, username: null, displayName: null });
-    expect(reply?.threading).toEqual({ parentId: C1.toLowerCase(), path: '0001.0001', depth: 1, childCount: 0 });
+    expect(reply?.threading).toEqual({
+      parentId: C1.toLowerCase(),
+      path: '0001.0001',
+      depth: 1,
+      childCount: 0,
+    });
     expect(reply?.sentiment).toEqual({ score: 0.5, colors: [], type: null });
   });
 
@@ -133,9 +181,17 @@ describe('full load produces the documents of DESIGN §3', () => {
       user: { username: 'bob', displayName: 'bob' },
       timestamps: { createdAt: '2024-04-01T00:00:00.000000Z' },
     });
-    const commentVote = await world.read<Record<string, unknown>>('votes', `vote_${u1}_${C1.toLowerCase()}_comment`, `target:${C1.toLowerCase()}`);
+    const commentVote = await world.read<Record<string, unknown>>(
+      'votes',
+      `vote_${u1}_${C1.toLowerCase()}_comment`,
+      `target:${C1.toLowerCase()}`,
+    );
     expect(commentVote?.targetPk).toBe(`post:${P1.toLowerCase()}`);
-    const orphan = await world.read<Record<string, unknown>>('votes', `vote_${u1}_${ORPHAN_TARGET}_post`, `target:${ORPHAN_TARGET}`);
+    const orphan = await world.read<Record<string, unknown>>(
+      'votes',
+      `vote_${u1}_${ORPHAN_TARGET}_post`,
+      `target:${ORPHAN_TARGET}`,
+    );
     expect(orphan?.targetPk).toBeNull();
   });
 
@@ -149,10 +205,29 @@ describe('full load produces the documents of DESIGN §3', () => {
     ]);
     expect(await world.read('posts', P3.toLowerCase(), `user:${U2}`)).toBeUndefined();
     expect(await world.read('users', U3.toLowerCase(), `user:${U3.toLowerCase()}`)).toBeUndefined();
-    expect(report.entities.users).toMatchObject({ sourceRows: 3, rowsMigrated: 2, rowErrors: 1, documentsWritten: 6 });
-    expect(report.entities.posts).toMatchObject({ sourceRows: 3, rowsMigrated: 2, rowErrors: 1, documentsWritten: 2 });
-    expect(report.entities.comments).toMatchObject({ sourceRows: 2, rowsMigrated: 2, documentsWritten: 2 });
-    expect(report.entities.votes).toMatchObject({ sourceRows: 4, rowsMigrated: 4, documentsWritten: 4, findings: { orphanVotes: 1 } });
+    expect(report.entities.users).toMatchObject({
+      sourceRows: 3,
+      rowsMigrated: 2,
+      rowErrors: 1,
+      documentsWritten: 6,
+    });
+    expect(report.entities.posts).toMatchObject({
+      sourceRows: 3,
+      rowsMigrated: 2,
+      rowErrors: 1,
+      documentsWritten: 2,
+    });
+    expect(report.entities.comments).toMatchObject({
+      sourceRows: 2,
+      rowsMigrated: 2,
+      documentsWritten: 2,
+    });
+    expect(report.entities.votes).toMatchObject({
+      sourceRows: 4,
+      rowsMigrated: 4,
+      documentsWritten: 4,
+      findings: { orphanVotes: 1 },
+    });
     expect(report.totals.lostRows).toBe(0);
   });
 });
