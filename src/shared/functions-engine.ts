@@ -13,3 +13,8 @@ export function functionsEngine(): Engine {
   });
   return engine;
 }
+
+/** Composition root override: a host that wires its own adapters (e.g. another queue) sets them here. */
+export function useFunctionsEngine(custom: Engine): void {
+  engine = custom;
+}
