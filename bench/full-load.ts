@@ -1,0 +1,189 @@
+// npm run bench [-- --json]: pipeline vs. raw sink ceiling vs. naive baseline, measured in one run.
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { parseConfig } from '../src/shared/config/config';
+import { createCosmosClient } from '../src/shared/cosmos/client';
+import { CosmosDocumentWriter } from '../src/shared/cosmos/document-writer';
+import { initTarget } from '../src/shared/cosmos/target';
+import { CosmosDocument } from '../src/shared/entities/entity';
+import { ENTITIES } from '../src/shared/entities/registry';
+import { startEmbeddedPostgres } from '../src/shared/local/embedded-postgres';
+import { startLocalCosmos } from '../src/shared/local/local-cosmos';
+import { RuBudget } from '../src/shared/migration/ru-budget';
+import { transformBatch } from '../src/shared/migration/transform-batch';
+import { mapConcurrent } from '../src/shared/concurrency';
+import { createSourcePool } from '../src/shared/postgres/pool';
+import { PostgresSourceReader } from '../src/shared/postgres/source-reader';
+import { initSource } from '../src/shared/source/schema';
+import { seedSource } from '../src/shared/source/seed';
+import { naiveLoad } from './naive';
+
+const json = process.argv.includes('--json');
+const log = (line: string) => process.stderr.write(`${line}\n`);
+/** About 14.5 source rows per seeded user. */
+const USERS_FOR = (rows: number) => Math.round(rows / 14.5);
+
+interface PipelineResult {
+  status: string;
+  documents: number;
+  rows: number;
+  lostRows: number;
+  seconds: number;
+  peakRssGrowthMb: number;
+  peakHeapMb: number;
+}
+
+async function main() {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cosmos-migration-bench-'));
+  fs.chmodSync(root, 0o755);
+  const postgres = await startEmbeddedPostgres({ dataDir: path.join(root, 'postgres') });
+  const cosmos = await startLocalCosmos();
+  const settings = (database: string, url: string) =>
+    parseConfig({
+      DATABASE_URL: url,
+      COSMOS_ENDPOINT: cosmos.endpoint,
+      COSMOS_KEY: cosmos.key,
+      COSMOS_DATABASE: database,
+    });
+  const base = settings('x', postgres.url);
+  const client = createCosmosClient(base.cosmos);
+  const concurrency = base.migration.batchConcurrency * base.migration.writeConcurrency;
+  const results: Record<
+    string,
+    { rows: number; sinkDocsPerSec: number; pipelineDocsPerSec: number; peakRssGrowthMb: number }
+  > = {};
+  let naiveDocsPerSec = 0;
+  try {
+    for (const [label, targetRows] of [
+      ['10k', 10_000],
+      ['100k', 100_000],
+    ] as const) {
+      const url = await postgres.createDatabase(`bench_${label}`);
+      const seedPool = new pg.Pool({ connectionString: url });
+      await initSource(seedPool);
+      const seeded = await seedSource(seedPool, { users: USERS_FOR(targetRows), seed: 1 });
+      await seedPool.end();
+      log(`${label}: seeded ${seeded.total} rows`);
+
+      // Sink ceiling: the same documents, already built, bulk-upserted at the pipeline's concurrency.
+      const documents = await buildDocuments(url);
+      await initTarget(client, `sink_${label}`, 'manual');
+      const writer = new CosmosDocumentWriter(
+        client,
+        `sink_${label}`,
+        new RuBudget(0),
+        concurrency,
+      );
+      let started = performance.now();
+      await mapConcurrent(Object.entries(documents), 1, ([container, docs]) =>
+        writer.upsertAll(container, docs),
+      );
+      const sinkSeconds = (performance.now() - started) / 1000;
+      const sinkDocs = Object.values(documents).reduce((n, d) => n + d.length, 0);
+      log(`${label}: sink ${sinkDocs} docs in ${sinkSeconds.toFixed(1)} s`);
+
+      await initTarget(client, `pipeline_${label}`, 'manual');
+      const pipeline = await runPipeline(url, cosmos.endpoint, cosmos.key, `pipeline_${label}`);
+      if (pipeline.status !== 'completed' || pipeline.lostRows !== 0)
+        throw new Error(`pipeline ${label} ended ${pipeline.status}`);
+      log(
+        `${label}: pipeline ${pipeline.documents} docs in ${pipeline.seconds.toFixed(1)} s, peak RSS +${pipeline.peakRssGrowthMb.toFixed(1)} MB, peak heap ${pipeline.peakHeapMb.toFixed(1)} MB`,
+      );
+      results[label] = {
+        rows: seeded.total,
+        sinkDocsPerSec: sinkDocs / sinkSeconds,
+        pipelineDocsPerSec: pipeline.documents / pipeline.seconds,
+        peakRssGrowthMb: pipeline.peakRssGrowthMb,
+      };
+
+      if (label === '10k') {
+        await initTarget(client, 'naive_10k', 'manual');
+        const pool = createSourcePool(url, { max: 4 });
+        started = performance.now();
+        const written = await naiveLoad(pool, (name) =>
+          client.database('naive_10k').container(name),
+        );
+        if (written !== pipeline.documents)
+          throw new Error(`naive load wrote ${written} of ${pipeline.documents} documents`);
+        naiveDocsPerSec = written / ((performance.now() - started) / 1000);
+        await pool.end();
+        log(`10k: naive ${written} docs at ${naiveDocsPerSec.toFixed(0)} docs/s`);
+      }
+    }
+  } finally {
+    client.dispose();
+    await cosmos.stop();
+    await postgres.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+
+  const large = results['100k']!;
+  const small = results['10k']!;
+  const summary = {
+    sinkDocsPerSec: Math.round(large.sinkDocsPerSec),
+    pipelineDocsPerSec: Math.round(large.pipelineDocsPerSec),
+    naiveDocsPerSec: Math.round(naiveDocsPerSec),
+    pipelineToSink: round(large.pipelineDocsPerSec / large.sinkDocsPerSec),
+    pipelineToSinkAt10k: round(small.pipelineDocsPerSec / small.sinkDocsPerSec),
+    speedupVsNaive: round(small.pipelineDocsPerSec / naiveDocsPerSec),
+    rssGrowthMb: round(large.peakRssGrowthMb - small.peakRssGrowthMb),
+    sourceRows: { '10k': small.rows, '100k': large.rows },
+    concurrency: {
+      batches: base.migration.batchConcurrency,
+      bulkCallsPerBatch: base.migration.writeConcurrency,
+    },
+  };
+  if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else {
+    log('');
+    log(`sink ceiling        ${summary.sinkDocsPerSec} docs/s (100k)`);
+    log(
+      `pipeline            ${summary.pipelineDocsPerSec} docs/s (100k)  = ${summary.pipelineToSink} x sink (10k: ${summary.pipelineToSinkAt10k} x)`,
+    );
+    log(
+      `naive baseline      ${summary.naiveDocsPerSec} docs/s (10k)   pipeline is ${summary.speedupVsNaive} x faster`,
+    );
+    log(`engine peak RSS growth 10k -> 100k: ${summary.rssGrowthMb} MB`);
+  }
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+async function buildDocuments(url: string): Promise<Record<string, CosmosDocument[]>> {
+  const reader = new PostgresSourceReader(createSourcePool(url));
+  const documents: Record<string, CosmosDocument[]> = {};
+  for (const entity of Object.values(ENTITIES)) {
+    const rows = await reader.readBatch(entity, { from: null, to: null });
+    documents[entity.container] = transformBatch(entity, rows).documents;
+  }
+  await reader.close();
+  return documents;
+}
+
+function runPipeline(
+  url: string,
+  endpoint: string,
+  key: string,
+  database: string,
+): Promise<PipelineResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(__dirname, 'pipeline-run.ts'), [url, endpoint, key, database], {
+      execArgv: ['--import', 'tsx', '--expose-gc'],
+    });
+    child.once('message', (message) => resolve(message as PipelineResult));
+    child.once('exit', (code) =>
+      code === 0 ? undefined : reject(new Error(`pipeline process exited with ${code}`)),
+    );
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
