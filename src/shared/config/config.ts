@@ -54,7 +54,11 @@ export type Settings = Partial<Record<string, string>>;
 
 /** Parses settings (the process environment plus overrides) once, failing with every problem named. */
 export function parseConfig(overrides: Settings = {}): AppConfig {
-  const result = schema.safeParse({ ...process.env, ...overrides });
+  // An empty setting (common in local.settings.json) means "not set".
+  const settings = Object.fromEntries(
+    Object.entries({ ...process.env, ...overrides }).filter(([, value]) => value !== ''),
+  );
+  const result = schema.safeParse(settings);
   if (!result.success) {
     const problems = result.error.issues.map(
       (issue) => `${issue.path.join('.')}: ${issue.message}`,
