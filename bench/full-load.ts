@@ -23,8 +23,8 @@ import { naiveLoad } from './naive';
 
 const json = process.argv.includes('--json');
 const log = (line: string) => process.stderr.write(`${line}\n`);
-/** About 14.5 source rows per seeded user. */
-const USERS_FOR = (rows: number) => Math.round(rows / 14.5);
+/** About 13 source rows per seeded user. */
+const USERS_FOR = (rows: number) => Math.round(rows / 13);
 
 interface PipelineResult {
   status: string;

@@ -13,20 +13,31 @@ declare module 'vitest' {
   }
 }
 
+/** TEST_SERVER_LOGS=1 shows what the servers print; quiet otherwise. */
+const onLog = process.env.TEST_SERVER_LOGS ? (line: string) => console.error(line) : undefined;
+
 /** One real PostgreSQL and one Cosmos-API server for the whole run; each test file uses its own databases. */
 export default async function setup(project: TestProject) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cosmos-migration-test-'));
-  fs.chmodSync(root, 0o755); // the server runs as the postgres user when tests run as root
-  const dataDir = path.join(root, 'postgres');
-  const [postgres, cosmos] = await Promise.all([
-    startEmbeddedPostgres({ dataDir }),
-    startLocalCosmos(),
+  // mkdtemp makes it 0700, and as root the server runs as the postgres user.
+  fs.chmodSync(root, 0o755);
+  const started = await Promise.allSettled([
+    startEmbeddedPostgres({ dataDir: path.join(root, 'postgres'), persistent: false, onLog }),
+    startLocalCosmos({ onLog }),
   ]);
-  project.provide('postgresUrl', postgres.url);
-  project.provide('cosmosEndpoint', cosmos.endpoint);
-  project.provide('cosmosKey', cosmos.key);
-  return async () => {
-    await Promise.all([postgres.stop(), cosmos.stop()]);
+  const teardown = async () => {
+    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
     fs.rmSync(root, { recursive: true, force: true });
   };
+  const [postgres, cosmos] = started;
+  if (postgres.status === 'rejected' || cosmos.status === 'rejected') {
+    await teardown();
+    throw postgres.status === 'rejected'
+      ? postgres.reason
+      : (cosmos as PromiseRejectedResult).reason;
+  }
+  project.provide('postgresUrl', postgres.value.url);
+  project.provide('cosmosEndpoint', cosmos.value.endpoint);
+  project.provide('cosmosKey', cosmos.value.key);
+  return teardown;
 }

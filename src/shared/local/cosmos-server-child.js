@@ -1,12 +1,21 @@
 'use strict';
-// Runs the local Cosmos server in its own process, so it gets a core of its own.
+// The local Cosmos server in a process of its own, so it gets a core of its own instead of
+// sharing the engine's event loop. Plain CommonJS: it runs under plain node.
 const { createHttpServer } = require('@vercel/cosmosdb-server');
 
-const port = Number(process.argv[2] || 0);
-const server = createHttpServer();
-server.keepAliveTimeout = 60_000;
-server.listen(port, '127.0.0.1', () => {
-  process.send?.({ ready: true, port: server.address().port });
+const port = Number(process.argv[2] || process.env.COSMOS_SERVER_PORT || 0);
+// Without keepAlive the server answers "connection: close" and every request opens a socket.
+const server = createHttpServer({ keepAlive: true });
+// Longer than the clients' idle sockets live, so a reused socket is not closed under a request.
+server.keepAliveTimeout = 120_000;
+server.headersTimeout = 125_000;
+server.requestTimeout = 0;
+server.on('error', (error) => {
+  process.stderr.write(`local Cosmos server: ${error.message}\n`);
+  process.exit(1);
 });
-// No orphan survives a crashed parent.
+server.listen(port, '127.0.0.1', () => {
+  process.send({ ready: true, port: server.address().port });
+});
+// No orphan survives a crashed parent: its end of the IPC channel closes with it.
 process.on('disconnect', () => process.exit(0));

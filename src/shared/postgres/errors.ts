@@ -27,7 +27,7 @@ export function isTransientPostgresError(error: unknown): boolean {
   const { code, message = '' } = (error ?? {}) as PgLikeError;
   return (
     (code !== undefined && TRANSIENT_CODES.has(code)) ||
-    /Connection terminated|terminating connection|timeout exceeded when trying to connect/i.test(
+    /Connection terminated|terminating connection|not queryable|timeout exceeded when trying to connect/i.test(
       message,
     )
   );

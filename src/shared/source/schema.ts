@@ -32,6 +32,15 @@ CREATE INDEX IF NOT EXISTS posts_author_id_idx ON posts(author_id);
 CREATE INDEX IF NOT EXISTS votes_target_idx ON votes(target_id, target_type);
 `;
 
+/** Any constant will do: it only has to be the same for every caller of initSource. */
+const SCHEMA_LOCK_KEY = 0x50c1a1;
+
+/**
+ * Idempotent and atomic. One simple-protocol query with several statements runs as one implicit
+ * transaction, which rolls back on error; an explicit BEGIN would instead leave a pooled
+ * connection stuck in an aborted transaction. The advisory lock serializes concurrent callers,
+ * whose simultaneous CREATE TABLE IF NOT EXISTS would otherwise fail on pg_type's unique index.
+ */
 export async function initSource(db: Queryable): Promise<void> {
-  await db.query(`BEGIN; ${SCHEMA} COMMIT;`);
+  await db.query(`SELECT pg_advisory_xact_lock(${SCHEMA_LOCK_KEY}); ${SCHEMA}`);
 }

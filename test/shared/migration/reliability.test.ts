@@ -157,6 +157,7 @@ describe('reliability of the full load', () => {
     const { runId } = await startMigration(engine, { batchSize: 100 });
     let terminated = 0;
     const killer = setInterval(async () => {
+      if (terminated >= 12) return;
       const { rows } = await world.source.query(
         `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
          WHERE application_name = 'cosmos-migration' AND datname = current_database()`,

@@ -60,7 +60,7 @@ const AWKWARD = [
   (a: string, b: string) => `${a}#${b}`,
   (a: string, b: string) => `${a}\\${b}`,
   (a: string, b: string) => `${a} ${b}`,
-  (a: string, b: string) => `100%_${a}`,
+  (a: string, _b: string) => `100%_${a}`,
   (a: string, b: string) => `${a} / ${b}?#%`,
 ];
 const DOMAINS = ['example.com', 'example.org', 'mail.example.net', 'bücher.example'];

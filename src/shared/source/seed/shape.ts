@@ -10,16 +10,17 @@ export const SHAPE = {
   commentsPerPostScale: 2,
   commentsPerPostCap: 400,
   /** Together ≈2.5 votes per post or comment: posts draw more votes than comments. */
-  votesPerPostScale: 3.8,
-  votesPerCommentScale: 1.8,
+  votesPerPostScale: 4.2,
+  votesPerCommentScale: 2,
   votesPerTargetCap: 250,
   /** Share of comments that answer an earlier comment rather than the post. */
   replyShare: 0.6,
   /** Of those, share that answer the latest comment: conversations go deep. */
   replyToLatestShare: 0.6,
   maxDepth: 10,
-  /** Posts where everyone answers the latest comment: the deepest threads. */
-  deepThreadShare: 0.01,
+  /** Busy posts where everyone answers the latest comment: the deepest threads. */
+  deepThreadMinComments: 8,
+  deepThreadShare: 0.15,
   /** Sizes in characters of the rows near the limits of a document. */
   hugePostCount: 3,
   hugePostMinChars: 200_000,

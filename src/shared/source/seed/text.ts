@@ -80,14 +80,17 @@ export function title(rng: Rng): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** A body of about `length` characters, for the rows near the limits of a document. */
+/**
+ * A body of at least `length` characters (code points, as PostgreSQL's length() counts them),
+ * for the rows near the limits of a document.
+ */
 export function longText(rng: Rng, length: number): string {
   const parts: string[] = [];
   let size = 0;
   while (size < length) {
     const sentence = pick(rng, SENTENCES);
     parts.push(sentence);
-    size += sentence.length + 1;
+    size += [...sentence].length + 1;
   }
   return parts.join(chance(rng, 0.5) ? ' ' : '\n');
 }
