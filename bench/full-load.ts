@@ -171,7 +171,15 @@ function runPipeline(
 ): Promise<PipelineResult> {
   return new Promise((resolve, reject) => {
     const child = fork(path.join(__dirname, 'pipeline-run.ts'), [url, endpoint, key, database], {
-      execArgv: ['--import', 'tsx', '--expose-gc'],
+      execArgv: [
+        '--import',
+        'tsx',
+        '--expose-gc',
+        ...(process.env.BENCH_OLD_SPACE_MB
+          ? [`--max-old-space-size=${process.env.BENCH_OLD_SPACE_MB}`]
+          : []),
+        ...(process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+      ],
     });
     child.once('message', (message) => resolve(message as PipelineResult));
     child.once('exit', (code) =>
