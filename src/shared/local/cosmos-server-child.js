@@ -3,7 +3,7 @@
 // sharing the engine's event loop. Plain CommonJS: it runs under plain node.
 const { createHttpServer } = require('@vercel/cosmosdb-server');
 
-const port = Number(process.argv[2] || process.env.COSMOS_SERVER_PORT || 0);
+const port = Number(process.argv[2] || 0);
 // Without keepAlive the server answers "connection: close" and every request opens a socket.
 const server = createHttpServer({ keepAlive: true });
 // Longer than the clients' idle sockets live, so a reused socket is not closed under a request.
