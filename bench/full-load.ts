@@ -84,6 +84,8 @@ async function main() {
       const sinkSeconds = (performance.now() - started) / 1000;
       const sinkDocs = Object.values(documents).reduce((n, d) => n + d.length, 0);
       log(`${label}: sink ${sinkDocs} docs in ${sinkSeconds.toFixed(1)} s`);
+      // The local server keeps everything in memory: each phase starts from an empty server.
+      await client.database(`sink_${label}`).delete();
 
       await initTarget(client, `pipeline_${label}`, 'manual');
       const pipeline = await runPipeline(url, cosmos.endpoint, cosmos.key, `pipeline_${label}`);
@@ -92,6 +94,7 @@ async function main() {
       log(
         `${label}: pipeline ${pipeline.documents} docs in ${pipeline.seconds.toFixed(1)} s, peak RSS +${pipeline.peakRssGrowthMb.toFixed(1)} MB, peak heap ${pipeline.peakHeapMb.toFixed(1)} MB`,
       );
+      await client.database(`pipeline_${label}`).delete();
       results[label] = {
         rows: seeded.total,
         sinkDocsPerSec: sinkDocs / sinkSeconds,
@@ -110,6 +113,7 @@ async function main() {
           throw new Error(`naive load wrote ${written} of ${pipeline.documents} documents`);
         naiveDocsPerSec = written / ((performance.now() - started) / 1000);
         await pool.end();
+        await client.database('naive_10k').delete();
         log(`10k: naive ${written} docs at ${naiveDocsPerSec.toFixed(0)} docs/s`);
       }
     }
