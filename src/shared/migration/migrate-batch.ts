@@ -40,7 +40,8 @@ export async function migrateBatch(
     );
     const rejectedRows = new Map<string, RowErrorRecord>();
     for (const rejected of written.rejected) {
-      const rowId = transformed.ownerOf.get(`${rejected.pk}\u0000${rejected.id}`) ?? rejected.id;
+      const index = transformed.documents.findIndex((d) => d.id === rejected.id && d.pk === rejected.pk);
+      const rowId = transformed.owners[index] ?? rejected.id;
       rejectedRows.set(rowId, {
         table: entity.table,
         id: rowId,

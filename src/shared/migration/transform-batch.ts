@@ -7,8 +7,8 @@ export const MAX_DOCUMENT_BYTES = 2 * 1024 * 1024 - 1024;
 
 export interface TransformedBatch {
   documents: CosmosDocument[];
-  /** Which source row each document came from, to report a document the server rejects. */
-  ownerOf: Map<string, string>;
+  /** `owners[i]` is the source row of `documents[i]`, to report a document the server rejects. */
+  owners: string[];
   rowsTransformed: number;
   rowErrors: RowErrorRecord[];
   findings: Record<string, number>;
@@ -24,7 +24,7 @@ export function transformBatch(
 ): TransformedBatch {
   const result: TransformedBatch = {
     documents: [],
-    ownerOf: new Map(),
+    owners: [],
     rowsTransformed: 0,
     rowErrors: [],
     findings: {},
@@ -33,10 +33,10 @@ export function transformBatch(
     const rowId = entity.rowId(row);
     try {
       const documents = entity.toDocuments(row);
-      for (const document of documents) checkSize(document);
+      if (mayExceedLimit(row)) documents.forEach(checkSize);
       for (const document of documents) {
         result.documents.push(document);
-        result.ownerOf.set(`${document.pk}\u0000${document.id}`, rowId);
+        result.owners.push(rowId);
       }
       result.rowsTransformed++;
       for (const finding of entity.findings?.(row) ?? []) {
@@ -53,6 +53,25 @@ export function transformBatch(
     }
   }
   return result;
+}
+
+/**
+ * A document repeats a row's text at most three times (e.g. username, displayName, lookup id),
+ * and JSON takes at most 6 bytes per UTF-16 unit (`\u0000`), so a row below this bound cannot
+ * make a document over the limit and skips the exact (serializing) check.
+ */
+function mayExceedLimit(row: SourceRow): boolean {
+  return 3 * 6 * textLength(row) + STRUCTURE_ALLOWANCE >= MAX_DOCUMENT_BYTES;
+}
+
+const STRUCTURE_ALLOWANCE = 8 * 1024;
+
+function textLength(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  if (value === null || typeof value !== 'object') return 8;
+  let total = 0;
+  for (const [key, inner] of Object.entries(value)) total += key.length + textLength(inner);
+  return total;
 }
 
 function checkSize(document: CosmosDocument): void {
