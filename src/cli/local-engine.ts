@@ -10,24 +10,16 @@ export interface LocalEngine extends Engine {
 
 /** The engine with an in-process queue standing in for Service Bus: the same worker code runs here. */
 export function createLocalEngine(config: AppConfig): LocalEngine {
-  let localQueue: InProcessQueue<BatchMessage> | undefined;
-  const engine = createEngine(config, (e) => {
-    localQueue = new InProcessQueue<BatchMessage>({
-      concurrency: config.migration.batchConcurrency,
-      maxDeliveryCount: config.migration.maxDeliveryCount,
-      handle: async ({ message }) => {
-        await migrateBatch(e, message.body);
-      },
-      deadLetter: async (message, reason) => {
-        await failBatch(e, message.body, reason);
-      },
-    });
-    return localQueue;
-  });
-  return Object.defineProperty(engine, 'localQueue', {
-    get: () => {
-      void engine.queue;
-      return localQueue!;
+  const localQueue = new InProcessQueue<BatchMessage>({
+    concurrency: config.migration.batchConcurrency,
+    maxDeliveryCount: config.migration.maxDeliveryCount,
+    handle: async ({ message }) => {
+      await migrateBatch(engine, message.body);
     },
-  }) as LocalEngine;
+    deadLetter: async (message, reason) => {
+      await failBatch(engine, message.body, reason);
+    },
+  });
+  const engine: Engine = createEngine(config, localQueue);
+  return Object.assign(engine, { localQueue });
 }

@@ -19,15 +19,11 @@ export interface Engine extends MigrationDeps {
   close(): Promise<void>;
 }
 
-export function createEngine(
-  config: AppConfig,
-  queueFor: (engine: Engine) => MessageQueue<BatchMessage>,
-): Engine {
+export function createEngine(config: AppConfig, queue: MessageQueue<BatchMessage>): Engine {
   let cosmos: CosmosClient | undefined;
   let source: PostgresSourceReader | undefined;
   let writer: CosmosDocumentWriter | undefined;
   let store: CosmosRunStore | undefined;
-  let queue: MessageQueue<BatchMessage> | undefined;
   const budget = new RuBudget(config.migration.ruBudgetPerSecond);
 
   const engine: Engine = {
@@ -57,10 +53,7 @@ export function createEngine(
       store ??= new CosmosRunStore(engine.cosmos, config.cosmos.database, engine.writer);
       return store;
     },
-    get queue() {
-      queue ??= queueFor(engine);
-      return queue;
-    },
+    queue,
     verifyTarget: (containers) => verifyTarget(engine.cosmos, config.cosmos.database, containers),
     async close() {
       await source?.close();

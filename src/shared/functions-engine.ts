@@ -7,10 +7,14 @@ let engine: Engine | undefined;
 
 /** The engine of the function app: created once per host, sending batches to Service Bus. */
 export function functionsEngine(): Engine {
-  engine ??= createEngine(appConfig(), (e) => {
-    const { serviceBus } = e.config;
-    return new ServiceBusQueue(serviceBus, serviceBus.migrationQueue, sharedCredential);
-  });
+  if (!engine) {
+    const config = appConfig();
+    const { serviceBus } = config;
+    engine = createEngine(
+      config,
+      new ServiceBusQueue(serviceBus, serviceBus.migrationQueue, sharedCredential),
+    );
+  }
   return engine;
 }
 

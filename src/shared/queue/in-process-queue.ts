@@ -47,10 +47,6 @@ export class InProcessQueue<T> implements MessageQueue<T> {
     this.stopped = true;
   }
 
-  get pending(): number {
-    return this.waiting.length + this.active;
-  }
-
   private settled(): boolean {
     return this.active === 0 && (this.waiting.length === 0 || this.stopped);
   }
