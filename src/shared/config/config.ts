@@ -22,6 +22,11 @@ const schema = z
     MIGRATION_BATCH_CONCURRENCY: positiveInt(4, 1, 64),
     MIGRATION_MAX_DELIVERY_COUNT: positiveInt(10, 1, 100),
     MIGRATION_MAX_THROTTLE_RETRIES: positiveInt(30, 0, 1000),
+    VALIDATION_QUEUE: z.string().min(1).default('validation-batches'),
+    VALIDATION_CONSISTENCY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.99),
+    VALIDATION_SCHEDULE: z.string().min(1).default('0 0 */6 * * *'),
+    VALIDATION_SAMPLE_SIZE: positiveInt(1000, 1, 1_000_000),
+    APP_CONFIGURATION_ENDPOINT: z.url().optional(),
     COSMOS_MIGRATION_DEBUG: z.stringbool().default(false),
   })
   .transform((env) => ({
@@ -39,6 +44,13 @@ const schema = z
       fullyQualifiedNamespace: env.SERVICEBUS__fullyQualifiedNamespace,
       connectionString: env.SERVICEBUS_CONNECTION_STRING,
       migrationQueue: env.MIGRATION_QUEUE,
+      validationQueue: env.VALIDATION_QUEUE,
+    },
+    appConfiguration: { endpoint: env.APP_CONFIGURATION_ENDPOINT },
+    validation: {
+      consistencyThreshold: env.VALIDATION_CONSISTENCY_THRESHOLD,
+      schedule: env.VALIDATION_SCHEDULE,
+      sampleSize: env.VALIDATION_SAMPLE_SIZE,
     },
     migration: {
       batchSize: env.MIGRATION_BATCH_SIZE,
