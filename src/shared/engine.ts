@@ -33,9 +33,14 @@ export function createEngine(config: AppConfig, queue: MessageQueue<BatchMessage
       return cosmos;
     },
     get source() {
-      if (!config.source.url) throw new AppError('CONFIG_INVALID', 'DATABASE_URL is not set');
+      if (!config.source.url) {
+        throw new AppError(
+          'CONFIG_INVALID',
+          'DATABASE_URL (or DATABASE_HOST/NAME/USER) is not set',
+        );
+      }
       source ??= new PostgresSourceReader(
-        createSourcePool(config.source.url, { max: config.migration.batchConcurrency + 2 }),
+        createSourcePool(config.source, { max: config.migration.batchConcurrency + 2 }),
       );
       return source;
     },

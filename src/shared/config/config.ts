@@ -4,9 +4,72 @@ import { AppError } from '../errors';
 const positiveInt = (fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+/** TLS towards PostgreSQL: `require` verifies the server certificate, `no-verify` only encrypts. */
+export type SourceSsl = 'require' | 'no-verify' | 'disable';
+
+/** A source named by DATABASE_HOST/… (the function app in Azure). */
+export interface SourceServer {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  ssl: SourceSsl;
+  /** DATABASE_PASSWORD (e.g. a resolved Key Vault reference); absent: a Microsoft Entra token. */
+  password?: string;
+}
+
+export interface SourceSettings {
+  /**
+   * DATABASE_URL as given (it may hold a password; local runs), or else the DATABASE_HOST/…
+   * server as a URL without any password, so that "is a source configured" stays `url`.
+   */
+  url?: string;
+  /** Set when DATABASE_URL is not: how the pool reaches the server and signs in. */
+  server?: SourceServer;
+}
+
+interface SourceEnv {
+  DATABASE_URL?: string;
+  DATABASE_HOST?: string;
+  DATABASE_PORT: number;
+  DATABASE_NAME?: string;
+  DATABASE_USER?: string;
+  DATABASE_PASSWORD?: string;
+  DATABASE_SSL: SourceSsl;
+}
+
+/** DATABASE_URL wins; otherwise DATABASE_HOST needs DATABASE_NAME and DATABASE_USER. */
+function sourceSettings(env: SourceEnv, ctx: z.core.$RefinementCtx): SourceSettings {
+  if (env.DATABASE_URL || !env.DATABASE_HOST) return { url: env.DATABASE_URL };
+  const missing = (['DATABASE_NAME', 'DATABASE_USER'] as const).filter((key) => !env[key]);
+  for (const key of missing) {
+    ctx.addIssue({ code: 'custom', path: [key], message: `required with DATABASE_HOST` });
+  }
+  if (missing.length > 0) return {};
+  const server: SourceServer = {
+    host: env.DATABASE_HOST,
+    port: env.DATABASE_PORT,
+    database: env.DATABASE_NAME!,
+    user: env.DATABASE_USER!,
+    ssl: env.DATABASE_SSL,
+    ...(env.DATABASE_PASSWORD ? { password: env.DATABASE_PASSWORD } : {}),
+  };
+  const url =
+    `postgres://${encodeURIComponent(server.user)}@${server.host}:${server.port}` +
+    `/${encodeURIComponent(server.database)}?sslmode=${server.ssl}`;
+  return { url, server };
+}
+
 const schema = z
   .object({
     DATABASE_URL: z.string().min(1).optional(),
+    // In Azure the source is named piece by piece; no password: a Microsoft Entra token is used.
+    DATABASE_HOST: z.string().min(1).optional(),
+    DATABASE_PORT: positiveInt(5432, 1, 65535),
+    DATABASE_NAME: z.string().min(1).optional(),
+    DATABASE_USER: z.string().min(1).optional(),
+    DATABASE_PASSWORD: z.string().min(1).optional(),
+    DATABASE_SSL: z.enum(['require', 'no-verify', 'disable']).default('require'),
     COSMOS_ENDPOINT: z.url().optional(),
     COSMOS__accountEndpoint: z.url().optional(),
     COSMOS_KEY: z.string().min(1).optional(),
@@ -29,9 +92,9 @@ const schema = z
     APP_CONFIGURATION_ENDPOINT: z.url().optional(),
     COSMOS_MIGRATION_DEBUG: z.stringbool().default(false),
   })
-  .transform((env) => ({
+  .transform((env, ctx) => ({
     debug: env.COSMOS_MIGRATION_DEBUG,
-    source: { url: env.DATABASE_URL },
+    source: sourceSettings(env, ctx),
     cosmos: {
       endpoint: env.COSMOS_ENDPOINT ?? env.COSMOS__accountEndpoint,
       key: env.COSMOS_KEY,

@@ -1,5 +1,9 @@
+import type { AccessToken, TokenCredential } from '@azure/identity';
 import pg from 'pg';
+import type { SourceSettings } from '../config/config';
 import { parseJsonExact } from '../entities/json-numbers';
+import { AppError } from '../errors';
+import { sharedCredential } from '../identity/credential';
 
 const TIMESTAMPTZ = 1184;
 const TIMESTAMP = 1114;
@@ -23,10 +27,50 @@ export interface SourcePoolOptions {
   applicationName?: string;
 }
 
+/** Scope of Microsoft Entra tokens for Azure Database for PostgreSQL. */
+export const POSTGRES_ENTRA_SCOPE = 'https://ossrdbms-aad.database.windows.net/.default';
+
+/**
+ * A password function for pg: a Microsoft Entra access token from the shared credential
+ * (the managed identity in Azure), asked for per new connection and reused until close to expiry.
+ */
+export function entraTokenPassword(
+  credential: () => TokenCredential = sharedCredential,
+): () => Promise<string> {
+  let token: AccessToken | null = null;
+  return async () => {
+    if (!token || token.expiresOnTimestamp - Date.now() < 5 * 60_000) {
+      token = await credential().getToken(POSTGRES_ENTRA_SCOPE);
+      if (!token) {
+        throw new AppError('SOURCE_AUTH_FAILED', 'no Microsoft Entra token for PostgreSQL');
+      }
+    }
+    return token.token;
+  };
+}
+
+/** pg connection options: a URL as given, or a server (DATABASE_HOST/…) with a password or a token. */
+export function sourceConnection(source: string | SourceSettings): pg.PoolConfig {
+  if (typeof source === 'string') return { connectionString: source };
+  const { server } = source;
+  if (!server) return { connectionString: source.url };
+  return {
+    host: server.host,
+    port: server.port,
+    database: server.database,
+    user: server.user,
+    password: server.password ?? entraTokenPassword(),
+    ssl: server.ssl === 'disable' ? false : { rejectUnauthorized: server.ssl === 'require' },
+  };
+}
+
 /** A pool whose sessions run in UTC and hand values over in the shapes `entities/values.ts` expects. */
-export function createSourcePool(url: string, options: SourcePoolOptions = {}): pg.Pool {
+export function createSourcePool(
+  source: string | SourceSettings,
+  options: SourcePoolOptions = {},
+): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: url,
+    ...sourceConnection(source),
     max: options.max ?? 8,
     types: sourceTypes,
     options: '-c TimeZone=UTC -c DateStyle=ISO',
