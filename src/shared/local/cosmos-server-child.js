@@ -2,6 +2,9 @@
 // The local Cosmos server in a process of its own, so it gets a core of its own instead of
 // sharing the engine's event loop. Plain CommonJS: it runs under plain node.
 const { createHttpServer } = require('@vercel/cosmosdb-server');
+const { useLinearQueries } = require('./linear-queries');
+
+useLinearQueries();
 
 const port = Number(process.argv[2] || 0);
 // Without keepAlive the server answers "connection: close" and every request opens a socket.
