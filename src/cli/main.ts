@@ -3,6 +3,7 @@ import { entitiesOption, intOption, parseCli } from './args';
 import { demoCommand } from './commands/demo';
 import { migrate } from './commands/migrate';
 import { initSourceCommand, seedCommand } from './commands/source';
+import { preflightCommand } from './commands/preflight';
 import { statusCommand } from './commands/status';
 import { initTargetCommand } from './commands/target';
 import { EnvironmentNeeds, resolveEnvironment } from './environment';
@@ -20,6 +21,7 @@ commands:
   migrate [--entities users,posts,comments,votes] [--batch-size N] [--dry-run]
                             full load, in this process
   status <runId>            a run's progress and row errors
+  preflight                 check source, target and data before a load; size and cost estimate
 
 options: --json (one JSON document on stdout), -h/--help
 environment: DATABASE_URL, COSMOS_ENDPOINT, COSMOS_KEY, COSMOS_DATABASE (see README)
@@ -32,6 +34,7 @@ const NEEDS: Record<string, EnvironmentNeeds> = {
   'init-target': { source: false, target: true },
   migrate: { source: true, target: true },
   status: { source: false, target: true },
+  preflight: { source: true, target: true },
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -68,6 +71,8 @@ export async function main(argv: string[]): Promise<number> {
           });
           return EXIT_OK;
         }
+        case 'preflight':
+          return await preflightCommand(env, output);
         case 'init-target':
           return await initTargetCommand(env, output);
         case 'migrate':

@@ -1,0 +1,136 @@
+import { ENTITY_NAMES } from '../entities/entity';
+import { findDataQualityProblems } from './data-quality';
+import { estimateLoad } from './estimate';
+import { PreflightDeps } from './ports';
+import { runProbe } from './probes';
+import { Check, check, Estimate, Finding, PreflightReport } from './report';
+import { checkSchema, checkServer, countRows, MIN_VERSION_NUM } from './source-checks';
+import { checkTarget } from './target-checks';
+
+export interface PreflightOptions {
+  /** Rows per table transformed for the size and cost estimate. Default 500. */
+  sampleRows?: number;
+  /** Keyset ranges the sample is read in. Default 5. */
+  sampleRanges?: number;
+  /** Example ids per finding. Default 5. */
+  examples?: number;
+  /** Deadline of each reachability probe. Default 15 s. */
+  probeTimeoutMs?: number;
+}
+
+interface SourceSide {
+  checks: Check[];
+  findings: Finding[];
+  rowCounts: PreflightReport['rowCounts'];
+  estimate: Estimate | null;
+  notRun: string[];
+}
+
+/**
+ * Everything an operator wants to know before a full load, read-only on both sides: can the
+ * source and target be used, what in the data needs attention, and what the load will cost.
+ * A problem found is a check's verdict; only an error preflight cannot report as one throws.
+ */
+export async function runPreflight(
+  deps: PreflightDeps,
+  options: PreflightOptions = {},
+): Promise<PreflightReport> {
+  const started = Date.now();
+  const [source, target, probes] = await Promise.all([
+    checkSource(deps, options),
+    checkTarget(deps.target, deps.settings.database),
+    Promise.all(deps.probes.map((probe) => runProbe(probe, options.probeTimeoutMs ?? 15_000))),
+  ]);
+  const checks = [...source.checks, ...target.checks, ...probes];
+  return {
+    ok: checks.every((c) => c.verdict !== 'fail'),
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    checks,
+    findings: source.findings,
+    rowCounts: source.rowCounts,
+    estimate: source.estimate,
+    notRun: [...source.notRun, ...target.notRun],
+  };
+}
+
+async function checkSource(deps: PreflightDeps, options: PreflightOptions): Promise<SourceSide> {
+  const side: SourceSide = { checks: [], findings: [], rowCounts: {}, estimate: null, notRun: [] };
+  const server = await checkServer(deps.source);
+  side.checks.push(...server.checks);
+  if (!server.server) {
+    side.notRun.push(
+      'schema, row counts, data-quality findings and estimate: PostgreSQL is not reachable',
+    );
+    return side;
+  }
+  const schema = await checkSchema(deps.source);
+  side.checks.push(schema.check);
+  if (schema.presentTables.length > 0) {
+    const counts = await countRows(deps.source, schema.presentTables);
+    side.checks.push(counts.check);
+    side.rowCounts = counts.rowCounts;
+  }
+  const incomplete = ENTITY_NAMES.filter((t) => !schema.completeTables.includes(t));
+
+  if (server.server.versionNum < MIN_VERSION_NUM) {
+    side.notRun.push('data-quality findings: they need PostgreSQL 12 or later');
+  } else {
+    const quality = await findDataQualityProblems(
+      deps.source,
+      schema.completeTables,
+      options.examples ?? 5,
+    );
+    side.findings = quality.findings;
+    side.checks.push(...dataQualityChecks(quality.findings, quality.errors));
+    for (const skipped of quality.skipped) side.notRun.push(`data-quality ${skipped}`);
+  }
+
+  const estimable = schema.completeTables.filter((t) => side.rowCounts[t] !== undefined);
+  if (estimable.length > 0) {
+    side.estimate = await estimateLoad(deps.source, side.rowCounts, estimable, deps.settings, {
+      rowsPerEntity: options.sampleRows ?? 500,
+      ranges: Math.min(options.sampleRanges ?? 5, options.sampleRows ?? 500),
+    });
+  }
+  if (incomplete.length > 0)
+    side.notRun.push(
+      `estimate for ${incomplete.join(', ')}: the table or some of its columns are missing`,
+    );
+  return side;
+}
+
+function dataQualityChecks(findings: Finding[], errors: string[]): Check[] {
+  const summary = (list: Finding[]) =>
+    list.map((f) => `${f.entity}.${f.code} ${f.count}`).join(', ');
+  const blocking = findings.filter((f) => f.effect === 'rowError');
+  const other = findings.filter((f) => f.effect !== 'rowError');
+  const checks = [
+    blocking.length > 0
+      ? check(
+          'data.rowErrors',
+          'rows the load cannot migrate',
+          'fail',
+          `${summary(blocking)}: each would be a row error (fix the rows, or accept them as reported)`,
+        )
+      : check('data.rowErrors', 'rows the load cannot migrate', 'pass', 'none found'),
+    other.length > 0
+      ? check(
+          'data.findings',
+          'data-quality findings',
+          'warn',
+          `${summary(other)} (migrated: corrected, as stored, or encoded)`,
+        )
+      : check('data.findings', 'data-quality findings', 'pass', 'none found'),
+  ];
+  if (errors.length > 0)
+    checks.push(
+      check(
+        'data.queries',
+        'data-quality queries',
+        'fail',
+        `could not evaluate ${errors.join('; ')}`,
+      ),
+    );
+  return checks;
+}

@@ -1,0 +1,137 @@
+import { ENTITY_NAMES, EntityName } from '../entities/entity';
+import { errorMessage } from '../errors';
+import { compareSchema, expectedColumnCount } from './expected-schema';
+import { SourceInspector, SourceServer } from './ports';
+import { Check, check } from './report';
+
+/** The data-quality SQL uses SQL/JSON paths (PostgreSQL 12+). */
+export const MIN_VERSION_NUM = 120000;
+
+export interface ServerChecks {
+  checks: Check[];
+  /** Undefined when the server could not be reached. */
+  server?: SourceServer;
+}
+
+export async function checkServer(source: SourceInspector): Promise<ServerChecks> {
+  let server: SourceServer;
+  try {
+    server = await source.server();
+  } catch (error) {
+    return {
+      checks: [check('source.reachable', 'PostgreSQL reachable', 'fail', firstLine(error))],
+    };
+  }
+  const checks = [
+    check(
+      'source.reachable',
+      'PostgreSQL reachable',
+      'pass',
+      `connected to database ${server.database} as ${server.user}`,
+    ),
+    server.versionNum >= MIN_VERSION_NUM
+      ? check('source.version', 'PostgreSQL version', 'pass', `PostgreSQL ${server.version}`)
+      : check(
+          'source.version',
+          'PostgreSQL version',
+          'warn',
+          `PostgreSQL ${server.version}: the data-quality checks need 12 or later and were skipped`,
+        ),
+    server.walLevel === 'logical'
+      ? check('source.walLevel', 'wal_level', 'pass', 'logical: continuous sync can decode changes')
+      : check(
+          'source.walLevel',
+          'wal_level',
+          'warn',
+          `${server.walLevel}: continuous sync (CDC) needs wal_level=logical (server restart); the full load does not`,
+        ),
+  ];
+  return { checks, server };
+}
+
+export interface SchemaCheck {
+  check: Check;
+  /** Tables that exist: row counts query them. */
+  presentTables: EntityName[];
+  /** Tables with every expected column: findings and the sample query them. */
+  completeTables: EntityName[];
+}
+
+export async function checkSchema(source: SourceInspector): Promise<SchemaCheck> {
+  const title = 'tables and columns (DESIGN §2)';
+  let actual: Map<string, Map<string, string>>;
+  try {
+    actual = await source.columns(ENTITY_NAMES);
+  } catch (error) {
+    return {
+      check: check('source.schema', title, 'fail', firstLine(error)),
+      presentTables: [],
+      completeTables: [],
+    };
+  }
+  const diff = compareSchema(actual);
+  const incomplete = new Set([
+    ...diff.missingTables,
+    ...diff.missingColumns.map((name) => name.split('.')[0]!),
+  ]);
+  const completeTables = ENTITY_NAMES.filter((table) => !incomplete.has(table));
+  const presentTables = ENTITY_NAMES.filter((table) => actual.has(table));
+  const missing = [
+    ...diff.missingTables.map((table) => `table ${table}`),
+    ...diff.missingColumns.map((column) => `column ${column}`),
+  ];
+  if (missing.length > 0) {
+    return {
+      check: check('source.schema', title, 'fail', `missing ${missing.join(', ')}`),
+      presentTables,
+      completeTables,
+    };
+  }
+  if (diff.otherTypes.length > 0) {
+    return {
+      check: check('source.schema', title, 'warn', `other types: ${diff.otherTypes.join('; ')}`),
+      presentTables,
+      completeTables,
+    };
+  }
+  return {
+    check: check(
+      'source.schema',
+      title,
+      'pass',
+      `${ENTITY_NAMES.join(', ')}: all ${expectedColumnCount()} columns present`,
+    ),
+    presentTables,
+    completeTables,
+  };
+}
+
+export interface RowCountCheck {
+  check: Check;
+  rowCounts: Partial<Record<EntityName, number>>;
+}
+
+export async function countRows(
+  source: SourceInspector,
+  tables: readonly EntityName[],
+): Promise<RowCountCheck> {
+  const rowCounts: Partial<Record<EntityName, number>> = {};
+  try {
+    for (const table of tables) rowCounts[table] = await source.count(table);
+  } catch (error) {
+    return { check: check('source.rowCounts', 'row counts', 'fail', firstLine(error)), rowCounts };
+  }
+  const list = tables.map((table) => `${table} ${rowCounts[table]}`).join(', ');
+  const total = Object.values(rowCounts).reduce((sum, n) => sum + n, 0);
+  return {
+    check:
+      total === 0
+        ? check('source.rowCounts', 'row counts', 'warn', `the source tables are empty (${list})`)
+        : check('source.rowCounts', 'row counts', 'pass', list),
+    rowCounts,
+  };
+}
+
+export function firstLine(error: unknown): string {
+  return errorMessage(error).split('\n')[0]!.slice(0, 300);
+}
