@@ -1,5 +1,6 @@
 import { Container } from '@azure/cosmos';
 import pg from 'pg';
+import { idList } from '../src/shared/entities/entity';
 import { ENTITIES } from '../src/shared/entities/registry';
 import { RowError } from '../src/shared/entities/row-error';
 import { mapConcurrent } from '../src/shared/concurrency';
@@ -31,10 +32,7 @@ export async function naiveLoad(
       const documents = [];
       for (const { id } of page) {
         if (AUTHOR_LOOKUP[entity.name]) await pool.query(AUTHOR_LOOKUP[entity.name]!, [id]);
-        const { rows } = await pool.query(
-          `${entity.extractSql.replace(/ORDER BY \w+\.id\s*$/, '')}`,
-          [previousUuid(id), id],
-        );
+        const { rows } = await pool.query(entity.extractSql(idList), [[id]]);
         for (const row of rows) {
           try {
             documents.push(...entity.toDocuments(row));
@@ -50,11 +48,4 @@ export async function naiveLoad(
     }
   }
   return written;
-}
-
-/** The uuid just below `id`, so `(previous, id]` holds exactly that row. */
-function previousUuid(id: string): string {
-  const value = BigInt(`0x${id.replace(/-/g, '')}`) - 1n;
-  const hex = value.toString(16).padStart(32, '0');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

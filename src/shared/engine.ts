@@ -11,19 +11,30 @@ import { RuBudget } from './migration/ru-budget';
 import { createSourcePool } from './postgres/pool';
 import { PostgresSourceReader } from './postgres/source-reader';
 import { MessageQueue } from './queue/queue';
+import { CosmosDocumentReader } from './cosmos/document-reader';
+import { CosmosValidationStore } from './cosmos/cosmos-validation-store';
+import { ValidationDeps } from './validation/deps';
+import { ValidationMessage } from './validation/records';
 
 /** The engine's adapters, wired from the configuration; each client is created on first use. */
-export interface Engine extends MigrationDeps {
+export interface EngineQueues {
+  migration: MessageQueue<BatchMessage>;
+  validation: MessageQueue<ValidationMessage>;
+}
+
+export interface Engine extends MigrationDeps, ValidationDeps {
   readonly config: AppConfig;
   readonly cosmos: CosmosClient;
   close(): Promise<void>;
 }
 
-export function createEngine(config: AppConfig, queue: MessageQueue<BatchMessage>): Engine {
+export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
   let cosmos: CosmosClient | undefined;
   let source: PostgresSourceReader | undefined;
   let writer: CosmosDocumentWriter | undefined;
   let store: CosmosRunStore | undefined;
+  let reader: CosmosDocumentReader | undefined;
+  let validations: CosmosValidationStore | undefined;
   const budget = new RuBudget(config.migration.ruBudgetPerSecond);
 
   const engine: Engine = {
@@ -58,7 +69,26 @@ export function createEngine(config: AppConfig, queue: MessageQueue<BatchMessage
       store ??= new CosmosRunStore(engine.cosmos, config.cosmos.database, engine.writer);
       return store;
     },
-    queue,
+    get reader() {
+      reader ??= new CosmosDocumentReader(
+        engine.cosmos,
+        config.cosmos.database,
+        budget,
+        config.migration.writeConcurrency,
+        config.cosmos.maxThrottleRetries,
+      );
+      return reader;
+    },
+    get validations() {
+      validations ??= new CosmosValidationStore(
+        engine.cosmos,
+        config.cosmos.database,
+        engine.writer,
+      );
+      return validations;
+    },
+    queue: queues.migration,
+    validationQueue: queues.validation,
     verifyTarget: (containers) => verifyTarget(engine.cosmos, config.cosmos.database, containers),
     async close() {
       await source?.close();

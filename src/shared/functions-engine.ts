@@ -10,10 +10,10 @@ export function functionsEngine(): Engine {
   if (!engine) {
     const config = appConfig();
     const { serviceBus } = config;
-    engine = createEngine(
-      config,
-      new ServiceBusQueue(serviceBus, serviceBus.migrationQueue, sharedCredential),
-    );
+    engine = createEngine(config, {
+      migration: new ServiceBusQueue(serviceBus, serviceBus.migrationQueue, sharedCredential),
+      validation: new ServiceBusQueue(serviceBus, serviceBus.validationQueue, sharedCredential),
+    });
   }
   return engine;
 }

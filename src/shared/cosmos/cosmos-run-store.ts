@@ -1,4 +1,4 @@
-import { Container, CosmosClient, JSONObject, OperationInput } from '@azure/cosmos';
+import { CosmosClient } from '@azure/cosmos';
 import { EntityName } from '../entities/entity';
 import { RowErrorRecord } from '../entities/row-error';
 import {
@@ -10,11 +10,9 @@ import {
 } from '../migration/records';
 import { RunStore } from '../migration/run-store';
 import { DocumentWriter } from './document-writer';
-import { MIGRATION_CONTAINER } from './containers';
-import { AppError } from '../errors';
+import { StateContainer } from './state-container';
 
 const LOCK_PARTITION = 'locks';
-const BULK_LIMIT = 100;
 
 interface LockDocument {
   id: string;
@@ -26,31 +24,27 @@ interface LockDocument {
 
 /** Keeps run state in the `migration` container, read by point reads (queries scan locally). */
 export class CosmosRunStore implements RunStore {
-  private readonly container: Container;
+  private readonly state: StateContainer;
 
-  constructor(
-    client: CosmosClient,
-    database: string,
-    private readonly writer: DocumentWriter,
-  ) {
-    this.container = client.database(database).container(MIGRATION_CONTAINER);
+  constructor(client: CosmosClient, database: string, writer: DocumentWriter) {
+    this.state = new StateContainer(client, database, writer);
   }
 
   async createRun(run: RunRecord, batches: BatchRecord[]): Promise<void> {
-    await this.upsertAll(batches as unknown as JSONObject[]);
+    await this.state.upsertAll(batches);
     await this.saveRun(run);
   }
 
   async saveRun(run: RunRecord): Promise<void> {
-    await this.container.items.upsert(run);
+    await this.state.upsert(run);
   }
 
   getRun(runId: string): Promise<RunRecord | undefined> {
-    return this.read<RunRecord>(runId, runPartition(runId));
+    return this.state.read<RunRecord>(runId, runPartition(runId));
   }
 
   getBatch(runId: string, id: string): Promise<BatchRecord | undefined> {
-    return this.read<BatchRecord>(id, runPartition(runId));
+    return this.state.read<BatchRecord>(id, runPartition(runId));
   }
 
   async getBatches(run: RunRecord): Promise<BatchRecord[]> {
@@ -59,24 +53,11 @@ export class CosmosRunStore implements RunStore {
         batchId(run.runId, entity, seq),
       ),
     );
-    const batches: BatchRecord[] = [];
-    for (let i = 0; i < ids.length; i += BULK_LIMIT) {
-      const operations: OperationInput[] = ids.slice(i, i + BULK_LIMIT).map((id) => ({
-        operationType: 'Read',
-        id,
-        partitionKey: run.pk,
-      }));
-      const responses = await this.container.items.bulk(operations);
-      for (const response of responses) {
-        if (response.statusCode === 200)
-          batches.push(response.resourceBody as unknown as BatchRecord);
-      }
-    }
-    return batches;
+    return this.state.readAll<BatchRecord>(ids, run.pk);
   }
 
   async saveBatch(batch: BatchRecord): Promise<void> {
-    await this.container.items.upsert(batch);
+    await this.state.upsert(batch);
   }
 
   async saveRowErrors(runId: string, batch: string, errors: RowErrorRecord[]): Promise<void> {
@@ -91,12 +72,12 @@ export class CosmosRunStore implements RunStore {
       code,
       message,
     }));
-    await this.upsertAll(documents as unknown as JSONObject[]);
+    await this.state.upsertAll(documents);
   }
 
   async listRowErrors(runId: string): Promise<RowErrorRecord[]> {
     // The partitionKey option is not enough on every server: filter on pk in the query too.
-    const { resources } = await this.container.items
+    const { resources } = await this.state.container.items
       .query<RowErrorDocument>(
         {
           query: 'SELECT * FROM c WHERE c.pk = @pk AND c.type = @type',
@@ -116,7 +97,7 @@ export class CosmosRunStore implements RunStore {
   async entityHolders(entities: EntityName[]): Promise<Map<EntityName, string>> {
     const holders = new Map<EntityName, string>();
     for (const entity of entities) {
-      const lock = await this.read<LockDocument>(`lock:${entity}`, LOCK_PARTITION);
+      const lock = await this.state.read<LockDocument>(`lock:${entity}`, LOCK_PARTITION);
       if (lock) holders.set(entity, lock.runId);
     }
     return holders;
@@ -131,28 +112,7 @@ export class CosmosRunStore implements RunStore {
         entity,
         runId,
       };
-      await this.container.items.upsert(lock);
-    }
-  }
-
-  private async read<T extends object>(id: string, pk: string): Promise<T | undefined> {
-    try {
-      const { resource } = await this.container.item(id, pk).read<T & { id: string }>();
-      return resource ?? undefined;
-    } catch (error) {
-      if ((error as { code?: number }).code === 404) return undefined;
-      throw error;
-    }
-  }
-
-  private async upsertAll(documents: JSONObject[]): Promise<void> {
-    const result = await this.writer.upsertAll(MIGRATION_CONTAINER, documents as never);
-    if (result.rejected.length > 0) {
-      const first = result.rejected[0]!;
-      throw new AppError(
-        'STATE_WRITE_FAILED',
-        `could not record migration state ${first.id}: ${first.message}`,
-      );
+      await this.state.upsert(lock);
     }
   }
 }

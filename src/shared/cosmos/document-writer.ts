@@ -1,14 +1,9 @@
-import {
-  Container,
-  CosmosClient,
-  JSONObject,
-  OperationInput,
-  OperationResponse,
-} from '@azure/cosmos';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { CosmosClient, JSONObject, OperationResponse } from '@azure/cosmos';
 import { CosmosDocument } from '../entities/entity';
 import { RuBudget } from '../migration/ru-budget';
 import { mapConcurrent } from '../concurrency';
+import { BulkPacer, bulkChunks, bulkWithRetry } from './bulk';
+import { DocumentRef } from './document-reader';
 
 export interface RejectedDocument {
   id: string;
@@ -25,72 +20,76 @@ export interface WriteResult {
 /** Writes documents idempotently (upserts of deterministic ids). */
 export interface DocumentWriter {
   upsertAll(container: string, documents: CosmosDocument[]): Promise<WriteResult>;
+  /** Deletes documents; one already gone counts as deleted. */
+  deleteAll(container: string, documents: DocumentRef[]): Promise<WriteResult>;
 }
 
-/** The local server and the SDK both take at most 100 operations per bulk call. */
-const BULK_LIMIT = 100;
-const RETRYABLE_STATUS = new Set([408, 410, 429, 449, 503]);
 const INITIAL_RU_PER_DOCUMENT = 10;
 
 /**
- * Bulk upserts in calls of 100, `concurrency` calls in flight. Operations the server answers
- * with a retryable status are retried (the throttling plugin handles whole-request 429s);
- * operations it rejects (400, 413, ...) come back as `rejected` for the caller to report.
+ * Bulk upserts and deletes in calls of 100, `concurrency` calls in flight, retrying what the
+ * server answers with a retryable status; operations it rejects (400, 413, ...) come back as
+ * `rejected` for the caller to report.
  */
 export class CosmosDocumentWriter implements DocumentWriter {
-  private ruPerDocument = INITIAL_RU_PER_DOCUMENT;
+  private readonly pacer: BulkPacer;
 
   constructor(
     private readonly client: CosmosClient,
     private readonly database: string,
-    private readonly budget: RuBudget,
+    budget: RuBudget,
     private readonly concurrency: number,
     private readonly maxRetries = 30,
-  ) {}
+  ) {
+    this.pacer = new BulkPacer(budget, INITIAL_RU_PER_DOCUMENT);
+  }
 
-  async upsertAll(containerName: string, documents: CosmosDocument[]): Promise<WriteResult> {
-    const container = this.client.database(this.database).container(containerName);
-    const chunks: CosmosDocument[][] = [];
-    for (let i = 0; i < documents.length; i += BULK_LIMIT)
-      chunks.push(documents.slice(i, i + BULK_LIMIT));
-    const results = await mapConcurrent(chunks, this.concurrency, (chunk) =>
-      this.writeChunk(container, chunk),
+  upsertAll(containerName: string, documents: CosmosDocument[]): Promise<WriteResult> {
+    return this.write(containerName, documents, (doc) => ({
+      operationType: 'Upsert',
+      partitionKey: doc.pk,
+      resourceBody: doc as unknown as JSONObject,
+    }));
+  }
+
+  deleteAll(containerName: string, documents: DocumentRef[]): Promise<WriteResult> {
+    return this.write(
+      containerName,
+      documents,
+      (doc) => ({ operationType: 'Delete', id: doc.id, partitionKey: doc.pk }),
+      404,
     );
+  }
+
+  private async write<T extends DocumentRef>(
+    containerName: string,
+    documents: T[],
+    operation: (document: T) => Parameters<typeof bulkWithRetry>[1][number],
+    alsoFine?: number,
+  ): Promise<WriteResult> {
+    const container = this.client.database(this.database).container(containerName);
+    const results = await mapConcurrent(bulkChunks(documents), this.concurrency, async (chunk) => {
+      const responses = await bulkWithRetry(
+        container,
+        chunk.map(operation),
+        this.pacer,
+        this.maxRetries,
+      );
+      const result: WriteResult = { written: 0, rejected: [] };
+      responses.forEach((response, i) => {
+        const status = response?.statusCode ?? 0;
+        if ((status >= 200 && status < 300) || status === alsoFine) result.written++;
+        else {
+          const { id, pk } = chunk[i]!;
+          result.rejected.push({ id, pk, status, message: describeRejection(response) });
+        }
+      });
+      return result;
+    });
     return {
       written: results.reduce((sum, r) => sum + r.written, 0),
       rejected: results.flatMap((r) => r.rejected),
     };
-  }
-
-  private async writeChunk(container: Container, chunk: CosmosDocument[]): Promise<WriteResult> {
-    const rejected: RejectedDocument[] = [];
-    let written = 0;
-    let pending = chunk;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      const estimate = pending.length * this.ruPerDocument;
-      await this.budget.take(estimate);
-      const operations: OperationInput[] = pending.map((doc) => ({
-        operationType: 'Upsert',
-        partitionKey: doc.pk,
-        resourceBody: doc as unknown as JSONObject,
-      }));
-      const responses: OperationResponse[] = await container.items.bulk(operations);
-      const charge = responses.reduce((sum, r) => sum + (r?.requestCharge ?? 0), 0);
-      this.budget.settle(charge - estimate);
-      if (charge > 0) this.ruPerDocument = charge / pending.length;
-      const retry: CosmosDocument[] = [];
-      responses.forEach((response, i) => {
-        const doc = pending[i]!;
-        const status = response?.statusCode ?? 0;
-        if (status >= 200 && status < 300) written++;
-        else if (RETRYABLE_STATUS.has(status) && attempt < this.maxRetries) retry.push(doc);
-        else
-          rejected.push({ id: doc.id, pk: doc.pk, status, message: describeRejection(response) });
-      });
-      pending = retry;
-      if (pending.length > 0) await sleep(Math.min(5_000, 100 * 2 ** attempt));
-    }
-    return { written, rejected };
   }
 }
 

@@ -1,4 +1,4 @@
-import { CosmosDocument, EntityModule, keysetRange, voteAggregateSql } from './entity';
+import { changedIdsPage, CosmosDocument, EntityModule, inWindow, voteAggregateSql } from './entity';
 import {
   cosmosId,
   finite,
@@ -37,8 +37,8 @@ export const comments: EntityModule<CommentRow> = {
   name: 'comments',
   table: 'comments',
   container: 'comments',
-  extractSql: `
-    WITH cm AS (SELECT * FROM comments cm WHERE ${keysetRange('cm')}),
+  extractSql: (filter) => `
+    WITH cm AS (SELECT * FROM comments cm WHERE ${filter('cm')}),
     ch AS (
       SELECT parent_id, count(*)::int AS child_total
       FROM comments WHERE parent_id IN (SELECT id FROM cm) GROUP BY parent_id
@@ -57,6 +57,12 @@ export const comments: EntityModule<CommentRow> = {
     LEFT JOIN ch ON ch.parent_id = cm.id
     LEFT JOIN v ON v.target_id = cm.id
     ORDER BY cm.id`,
+  // A new reply changes its parent's childCount; a new vote its counts.
+  changedSql: changedIdsPage(`
+    SELECT id FROM comments WHERE ${inWindow('created_at')} OR ${inWindow('updated_at')}
+    UNION SELECT parent_id FROM comments WHERE ${inWindow('created_at')} OR ${inWindow('updated_at')}
+    UNION SELECT target_id FROM votes WHERE target_type = 'comment' AND ${inWindow('created_at')}`),
+  documentKinds: [{ type: 'comment', sourceKey: 'id' }],
   rowId: (row) => uuid(row.id),
   toDocuments(row): CosmosDocument[] {
     const id = cosmosId(uuid(row.id), 'comment');

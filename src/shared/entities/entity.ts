@@ -17,10 +17,20 @@ export interface EntityModule<Row = unknown> {
   readonly table: string;
   readonly container: string;
   /**
-   * Set-based keyset extraction of one batch: `$1` is the exclusive lower bound and `$2`
-   * the inclusive upper bound of `id` (either may be NULL for an open end), rows in id order.
+   * Set-based extraction (joins and aggregates) of the rows the filter selects, in id order:
+   * `keysetRange` for a batch, `idList` for chosen rows (validation samples, repairs).
    */
-  readonly extractSql: string;
+  extractSql(filter: RowFilter): string;
+  /**
+   * Ids whose documents may have changed between `$1` and `$2` (timestamptz), including
+   * rows whose embedded counts changed because a child row did; keyset-paged by `$3`
+   * (exclusive lower id, or NULL) and `$4` (limit). Deleted rows leave no trace here.
+   */
+  readonly changedSql: string;
+  /** The document types this entity writes and the property holding their source row id. */
+  readonly documentKinds: readonly DocumentKind[];
+  /** Properties whose values never appear in a report (JSON pointers). */
+  readonly maskedFields?: readonly string[];
   rowId(row: Row): string;
   /** Throws `RowError` when the row cannot be represented; the run records it and goes on. */
   toDocuments(row: Row): CosmosDocument[];
@@ -28,10 +38,32 @@ export interface EntityModule<Row = unknown> {
   findings?(row: Row): string[];
 }
 
-/** `WHERE` clause of a keyset range over `alias.id`. */
-export function keysetRange(alias: string): string {
-  return `($1::uuid IS NULL OR ${alias}.id > $1::uuid) AND ($2::uuid IS NULL OR ${alias}.id <= $2::uuid)`;
+export interface DocumentKind {
+  type: string;
+  /** The property that holds the id of the source row (e.g. `id`, `userId`, `sourceId`). */
+  sourceKey: string;
 }
+
+/** A `WHERE` condition over `alias.id`, with its parameters numbered from `$1`. */
+export type RowFilter = (alias: string) => string;
+
+/** `$1` is the exclusive lower bound and `$2` the inclusive upper bound; NULL is an open end. */
+export const keysetRange: RowFilter = (alias) =>
+  `($1::uuid IS NULL OR ${alias}.id > $1::uuid) AND ($2::uuid IS NULL OR ${alias}.id <= $2::uuid)`;
+
+/** `$1` is an array of ids. */
+export const idList: RowFilter = (alias) => `${alias}.id = ANY($1::uuid[])`;
+
+/** Wraps the ids a union of `SELECT <id>` statements finds into one keyset page (see changedSql). */
+export function changedIdsPage(union: string): string {
+  return `
+    SELECT id FROM (${union}) changed
+    WHERE id IS NOT NULL AND ($3::uuid IS NULL OR id > $3::uuid)
+    ORDER BY id LIMIT $4`;
+}
+
+/** `column` falls in the window `[$1, $2]`. */
+export const inWindow = (column: string) => `${column} BETWEEN $1::timestamptz AND $2::timestamptz`;
 
 /** Vote counts per `vote_type`, the vote total and the newest vote, for targets in a CTE. */
 export function voteAggregateSql(targetType: 'post' | 'comment', targetsCte: string): string {

@@ -1,4 +1,4 @@
-import { CosmosDocument, EntityModule, keysetRange, voteAggregateSql } from './entity';
+import { changedIdsPage, CosmosDocument, EntityModule, inWindow, voteAggregateSql } from './entity';
 import {
   cosmosId,
   finite,
@@ -37,8 +37,8 @@ export const posts: EntityModule<PostRow> = {
   table: 'posts',
   container: 'posts',
   // Counts come from the rows themselves, never from the possibly stale posts.comment_count.
-  extractSql: `
-    WITH p AS (SELECT * FROM posts p WHERE ${keysetRange('p')}),
+  extractSql: (filter) => `
+    WITH p AS (SELECT * FROM posts p WHERE ${filter('p')}),
     c AS (
       SELECT post_id, count(*)::int AS comment_total, max(created_at) AS last_comment_at
       FROM comments WHERE post_id IN (SELECT id FROM p) GROUP BY post_id
@@ -55,6 +55,12 @@ export const posts: EntityModule<PostRow> = {
     LEFT JOIN c ON c.post_id = p.id
     LEFT JOIN v ON v.target_id = p.id
     ORDER BY p.id`,
+  // A new comment or vote changes the post's counts and lastActivityAt.
+  changedSql: changedIdsPage(`
+    SELECT id FROM posts WHERE ${inWindow('created_at')} OR ${inWindow('updated_at')}
+    UNION SELECT post_id FROM comments WHERE ${inWindow('created_at')} OR ${inWindow('updated_at')}
+    UNION SELECT target_id FROM votes WHERE target_type = 'post' AND ${inWindow('created_at')}`),
+  documentKinds: [{ type: 'post', sourceKey: 'id' }],
   rowId: (row) => uuid(row.id),
   toDocuments(row): CosmosDocument[] {
     const id = cosmosId(uuid(row.id), 'post');

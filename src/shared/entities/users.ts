@@ -1,4 +1,4 @@
-import { CosmosDocument, EntityModule, keysetRange } from './entity';
+import { changedIdsPage, CosmosDocument, EntityModule, inWindow } from './entity';
 import { cosmosId, encodeKey, timestamp, uuid } from './values';
 
 export interface UserRow {
@@ -13,9 +13,17 @@ export const users: EntityModule<UserRow> = {
   name: 'users',
   table: 'users',
   container: 'users',
-  extractSql: `
+  extractSql: (filter) => `
     SELECT u.id, u.username, u.email, u.password_hash, u.created_at
-    FROM users u WHERE ${keysetRange('u')} ORDER BY u.id`,
+    FROM users u WHERE ${filter('u')} ORDER BY u.id`,
+  // users has no updated_at: a changed username or email is only found by a full validation.
+  changedSql: changedIdsPage(`SELECT id FROM users WHERE ${inWindow('created_at')}`),
+  documentKinds: [
+    { type: 'user', sourceKey: 'id' },
+    { type: 'usernameLookup', sourceKey: 'userId' },
+    { type: 'emailLookup', sourceKey: 'userId' },
+  ],
+  maskedFields: ['/passwordHash', '/email'],
   rowId: (row) => uuid(row.id),
   toDocuments(row): CosmosDocument[] {
     const id = cosmosId(uuid(row.id), 'user');

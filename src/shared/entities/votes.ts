@@ -1,4 +1,4 @@
-import { CosmosDocument, EntityModule, keysetRange } from './entity';
+import { changedIdsPage, CosmosDocument, EntityModule, inWindow } from './entity';
 import { cosmosId, encodeKey, requireKey, timestamp, uuid } from './values';
 
 export interface VoteRow {
@@ -18,8 +18,8 @@ export const votes: EntityModule<VoteRow> = {
   table: 'votes',
   container: 'votes',
   // votes.target_id has no foreign key: the joins find out whether the target exists.
-  extractSql: `
-    WITH vo AS (SELECT * FROM votes vo WHERE ${keysetRange('vo')})
+  extractSql: (filter) => `
+    WITH vo AS (SELECT * FROM votes vo WHERE ${filter('vo')})
     SELECT vo.id, vo.user_id, u.username, vo.target_id, vo.target_type, vo.vote_type, vo.created_at,
            CASE
              WHEN vo.target_type = 'post' AND p.author_id IS NOT NULL THEN 'user:' || p.author_id
@@ -30,6 +30,8 @@ export const votes: EntityModule<VoteRow> = {
     LEFT JOIN posts p ON vo.target_type = 'post' AND p.id = vo.target_id
     LEFT JOIN comments c ON vo.target_type = 'comment' AND c.id = vo.target_id
     ORDER BY vo.id`,
+  changedSql: changedIdsPage(`SELECT id FROM votes WHERE ${inWindow('created_at')}`),
+  documentKinds: [{ type: 'vote', sourceKey: 'sourceId' }],
   rowId: (row) => uuid(row.id),
   toDocuments(row): CosmosDocument[] {
     const userId = uuid(requireKey(row.user_id, 'user_id'));

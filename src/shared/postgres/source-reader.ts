@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { EntityModule } from '../entities/entity';
+import { EntityModule, idList, keysetRange } from '../entities/entity';
 import { SourceRow } from '../entities/registry';
 import { withRetry } from '../retry';
 import { describePostgresError, isTransientPostgresError } from './errors';
@@ -10,12 +10,28 @@ export interface KeyRange {
   to: string | null;
 }
 
+export interface TimeWindow {
+  from: string;
+  to: string;
+}
+
 /** What the engine needs from the source database. */
 export interface SourceReader {
   count(table: string): Promise<number>;
   /** Ids at every `batchSize`-th row in key order: the upper bounds of full batches. */
   boundaries(table: string, batchSize: number): Promise<string[]>;
   readBatch(entity: EntityModule<SourceRow>, range: KeyRange): Promise<SourceRow[]>;
+  /** The rows with these ids that still exist, in id order. */
+  readRows(entity: EntityModule<SourceRow>, ids: string[]): Promise<SourceRow[]>;
+  /** `size` ids drawn uniformly from the whole table, in id order. */
+  sampleIds(table: string, size: number): Promise<string[]>;
+  /** One keyset page of the ids whose documents may have changed in the window (see changedSql). */
+  changedIds(
+    entity: EntityModule<SourceRow>,
+    window: TimeWindow,
+    after: string | null,
+    limit: number,
+  ): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -40,8 +56,41 @@ export class PostgresSourceReader implements SourceReader {
   }
 
   async readBatch(entity: EntityModule<SourceRow>, range: KeyRange): Promise<SourceRow[]> {
-    const { rows } = await this.query<SourceRow>(entity.extractSql, [range.from, range.to]);
+    const { rows } = await this.query<SourceRow>(entity.extractSql(keysetRange), [
+      range.from,
+      range.to,
+    ]);
     return rows;
+  }
+
+  async readRows(entity: EntityModule<SourceRow>, ids: string[]): Promise<SourceRow[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.query<SourceRow>(entity.extractSql(idList), [ids]);
+    return rows;
+  }
+
+  async sampleIds(table: string, size: number): Promise<string[]> {
+    // One pass with a bounded top-N sort: uniform over the whole table, not its first rows.
+    const { rows } = await this.query<{ id: string }>(
+      `SELECT id FROM (SELECT id FROM ${table} ORDER BY random() LIMIT $1) sample ORDER BY id`,
+      [size],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  async changedIds(
+    entity: EntityModule<SourceRow>,
+    window: TimeWindow,
+    after: string | null,
+    limit: number,
+  ): Promise<string[]> {
+    const { rows } = await this.query<{ id: string }>(entity.changedSql, [
+      window.from,
+      window.to,
+      after,
+      limit,
+    ]);
+    return rows.map((row) => row.id);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,62 @@
+import { CosmosClient } from '@azure/cosmos';
+import {
+  ValidationBatchRecord,
+  validationBatchId,
+  validationPartition,
+  ValidationRecord,
+} from '../validation/records';
+import { ValidationStore } from '../validation/validation-store';
+import { DocumentWriter } from './document-writer';
+import { StateContainer } from './state-container';
+
+const LATEST = { id: 'validation-latest', pk: 'validations' };
+
+export class CosmosValidationStore implements ValidationStore {
+  private readonly state: StateContainer;
+
+  constructor(client: CosmosClient, database: string, writer: DocumentWriter) {
+    this.state = new StateContainer(client, database, writer);
+  }
+
+  async createValidation(
+    validation: ValidationRecord,
+    batches: ValidationBatchRecord[],
+  ): Promise<void> {
+    await this.state.upsertAll(batches);
+    await this.saveValidation(validation);
+  }
+
+  async saveValidation(validation: ValidationRecord): Promise<void> {
+    await this.state.upsert(validation);
+  }
+
+  getValidation(validationId: string): Promise<ValidationRecord | undefined> {
+    return this.state.read<ValidationRecord>(validationId, validationPartition(validationId));
+  }
+
+  getBatch(validationId: string, batchId: string): Promise<ValidationBatchRecord | undefined> {
+    return this.state.read<ValidationBatchRecord>(batchId, validationPartition(validationId));
+  }
+
+  batches(validation: ValidationRecord): AsyncIterable<ValidationBatchRecord[]> {
+    const ids = validation.entities.flatMap((entity) =>
+      Array.from({ length: validation.plan[entity]?.batches ?? 0 }, (_, seq) =>
+        validationBatchId(validation.validationId, entity, seq),
+      ),
+    );
+    return this.state.readChunks<ValidationBatchRecord>(ids, validation.pk);
+  }
+
+  async saveBatch(batch: ValidationBatchRecord): Promise<void> {
+    await this.state.upsert(batch);
+  }
+
+  async latestValidationId(): Promise<string | undefined> {
+    const latest = await this.state.read<{ validationId: string }>(LATEST.id, LATEST.pk);
+    return latest?.validationId;
+  }
+
+  async setLatestValidation(validationId: string): Promise<void> {
+    await this.state.upsert({ ...LATEST, type: 'validationPointer', validationId });
+  }
+}

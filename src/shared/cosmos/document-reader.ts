@@ -1,0 +1,164 @@
+import { CosmosClient, SqlParameter } from '@azure/cosmos';
+import { DocumentKind } from '../entities/entity';
+import { RuBudget } from '../migration/ru-budget';
+import { KeyRange } from '../postgres/source-reader';
+import { mapConcurrent } from '../concurrency';
+import { BulkPacer, bulkChunks, bulkWithRetry } from './bulk';
+
+export interface DocumentRef {
+  id: string;
+  pk: string;
+}
+
+/** A stored document's identity and the source row it claims to come from. */
+export interface StoredKey extends DocumentRef {
+  type: unknown;
+  sourceKey: unknown;
+}
+
+export type StoredDocument = Record<string, unknown>;
+
+/** Reads the target for validation: point reads for documents, small key-only queries for extras. */
+export interface DocumentReader {
+  /** The documents found, keyed by `refKey`; absent ones are simply not in the map. */
+  readMany(container: string, refs: DocumentRef[]): Promise<Map<string, StoredDocument>>;
+  /** Documents of these kinds whose source key falls in the range. */
+  keysInRange(
+    container: string,
+    kinds: readonly DocumentKind[],
+    range: KeyRange,
+  ): Promise<StoredKey[]>;
+  /** Documents of these kinds whose source key is one of `sourceIds`. */
+  keysFor(
+    container: string,
+    kinds: readonly DocumentKind[],
+    sourceIds: string[],
+  ): Promise<StoredKey[]>;
+  /** Documents that are of none of these kinds or lack a string source key. */
+  unattributed(container: string, kinds: readonly DocumentKind[]): Promise<StoredKey[]>;
+}
+
+export const refKey = (ref: DocumentRef) => `${ref.pk}\u0000${ref.id}`;
+
+const INITIAL_RU_PER_READ = 1;
+const PAGE_SIZE = 1000;
+
+export class CosmosDocumentReader implements DocumentReader {
+  private readonly pacer: BulkPacer;
+
+  constructor(
+    private readonly client: CosmosClient,
+    private readonly database: string,
+    budget: RuBudget,
+    private readonly concurrency: number,
+    private readonly maxRetries = 30,
+  ) {
+    this.pacer = new BulkPacer(budget, INITIAL_RU_PER_READ);
+  }
+
+  async readMany(containerName: string, refs: DocumentRef[]): Promise<Map<string, StoredDocument>> {
+    const container = this.container(containerName);
+    const found = new Map<string, StoredDocument>();
+    await mapConcurrent(bulkChunks(refs), this.concurrency, async (chunk) => {
+      const responses = await bulkWithRetry(
+        container,
+        chunk.map(({ id, pk }) => ({ operationType: 'Read', id, partitionKey: pk })),
+        this.pacer,
+        this.maxRetries,
+      );
+      responses.forEach((response, i) => {
+        const status = response?.statusCode ?? 0;
+        if (status === 200) found.set(refKey(chunk[i]!), response!.resourceBody as StoredDocument);
+        else if (status !== 404) {
+          throw new Error(
+            `reading ${chunk[i]!.id} from ${containerName} failed with status ${status}`,
+          );
+        }
+      });
+    });
+    return found;
+  }
+
+  keysInRange(
+    containerName: string,
+    kinds: readonly DocumentKind[],
+    range: KeyRange,
+  ): Promise<StoredKey[]> {
+    const parameters: SqlParameter[] = [];
+    if (range.from !== null) parameters.push({ name: '@from', value: range.from });
+    if (range.to !== null) parameters.push({ name: '@to', value: range.to });
+    const condition = (key: string) => {
+      const parts = [`IS_STRING(c.${key})`];
+      if (range.from !== null) parts.push(`c.${key} > @from`);
+      if (range.to !== null) parts.push(`c.${key} <= @to`);
+      return parts.join(' AND ');
+    };
+    return this.keys(containerName, kinds, condition, parameters);
+  }
+
+  keysFor(
+    containerName: string,
+    kinds: readonly DocumentKind[],
+    sourceIds: string[],
+  ): Promise<StoredKey[]> {
+    if (sourceIds.length === 0) return Promise.resolve([]);
+    return this.keys(containerName, kinds, (key) => `ARRAY_CONTAINS(@ids, c.${key})`, [
+      { name: '@ids', value: sourceIds },
+    ]);
+  }
+
+  unattributed(containerName: string, kinds: readonly DocumentKind[]): Promise<StoredKey[]> {
+    const known = kinds.map((kind, i) => `(c.type = @type${i} AND IS_STRING(c.${kind.sourceKey}))`);
+    return this.query(
+      containerName,
+      kinds,
+      `SELECT c.id, c.pk, c.type FROM c WHERE NOT (${known.join(' OR ')})`,
+      kinds.map((kind, i) => ({ name: `@type${i}`, value: kind.type })),
+    );
+  }
+
+  private keys(
+    containerName: string,
+    kinds: readonly DocumentKind[],
+    condition: (sourceKey: string) => string,
+    parameters: SqlParameter[],
+  ): Promise<StoredKey[]> {
+    const fields = [...new Set(kinds.map((kind) => kind.sourceKey).filter((key) => key !== 'id'))];
+    const select = ['c.id', 'c.pk', 'c.type', ...fields.map((key) => `c.${key}`)].join(', ');
+    const where = kinds.map((kind, i) => `(c.type = @type${i} AND ${condition(kind.sourceKey)})`);
+    return this.query(containerName, kinds, `SELECT ${select} FROM c WHERE ${where.join(' OR ')}`, [
+      ...parameters,
+      ...kinds.map((kind, i) => ({ name: `@type${i}`, value: kind.type })),
+    ]);
+  }
+
+  private async query(
+    containerName: string,
+    kinds: readonly DocumentKind[],
+    query: string,
+    parameters: SqlParameter[],
+  ): Promise<StoredKey[]> {
+    const iterator = this.container(containerName).items.query<Record<string, unknown>>(
+      { query, parameters },
+      { maxItemCount: PAGE_SIZE },
+    );
+    const keys: StoredKey[] = [];
+    while (iterator.hasMoreResults()) {
+      const { resources } = await iterator.fetchNext();
+      for (const item of resources) {
+        const kind = kinds.find((k) => k.type === item.type);
+        keys.push({
+          id: String(item.id),
+          pk: String(item.pk),
+          type: item.type,
+          sourceKey: kind ? item[kind.sourceKey] : undefined,
+        });
+      }
+    }
+    return keys;
+  }
+
+  private container(name: string) {
+    return this.client.database(this.database).container(name);
+  }
+}

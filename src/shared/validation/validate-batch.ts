@@ -1,0 +1,213 @@
+import { DocumentRef, refKey, StoredKey } from '../cosmos/document-reader';
+import { measureRequests } from '../cosmos/throttling';
+import { CosmosDocument, EntityModule } from '../entities/entity';
+import { entityModule, SourceRow } from '../entities/registry';
+import { errorMessage } from '../errors';
+import { transformBatch } from '../migration/transform-batch';
+import { ValidationDeps } from './deps';
+import { differingFields, fieldValues } from './compare';
+import {
+  BatchScope,
+  Difference,
+  emptyCounts,
+  RepairStats,
+  ValidationBatchRecord,
+  ValidationCounts,
+  ValidationMessage,
+} from './records';
+
+export type ValidationBatchOutcome =
+  | { kind: 'validated'; batch: ValidationBatchRecord }
+  | { kind: 'skipped'; reason: 'already-done' | 'unknown-batch' };
+
+/**
+ * Compares one batch: builds the expected documents with the migration's own entity module,
+ * point-reads the actual ones, and asks Cosmos which documents claim a source row in the
+ * batch, to find extras. Safe to run twice; a failure is recorded and rethrown for redelivery.
+ */
+export async function validateBatch(
+  deps: Omit<ValidationDeps, 'validationQueue'>,
+  message: ValidationMessage,
+): Promise<ValidationBatchOutcome> {
+  const batch = await deps.validations.getBatch(message.validationId, message.batchId);
+  if (!batch) return { kind: 'skipped', reason: 'unknown-batch' };
+  if (batch.status === 'done') return { kind: 'skipped', reason: 'already-done' };
+  const validation = await deps.validations.getValidation(message.validationId);
+  if (!validation) return { kind: 'skipped', reason: 'unknown-batch' };
+
+  const started = Date.now();
+  const running: ValidationBatchRecord = {
+    ...batch,
+    status: 'running',
+    attempts: batch.attempts + 1,
+    startedAt: new Date(started).toISOString(),
+  };
+  await deps.validations.saveBatch(running);
+  try {
+    const entity = entityModule(batch.entity);
+    const { result, stats } = await measureRequests(async () => {
+      const compared = await compareScope(deps, entity, batch.scope);
+      const repaired = validation.repair
+        ? await repairDifferences(deps, entity, compared, validation.deleteExtras)
+        : null;
+      return { ...compared, repaired };
+    });
+    const done: ValidationBatchRecord = {
+      ...running,
+      ...result.counts,
+      differences: result.differences,
+      repaired: result.repaired,
+      status: 'done',
+      finishedAt: new Date().toISOString(),
+      durationMs: Date.now() - started,
+      requestCharge: Math.round(stats.requestCharge * 100) / 100,
+      throttled: stats.throttled,
+      lastError: null,
+    };
+    await deps.validations.saveBatch(done);
+    return { kind: 'validated', batch: done };
+  } catch (error) {
+    await deps.validations
+      .saveBatch({ ...running, lastError: errorMessage(error), durationMs: Date.now() - started })
+      .catch(() => undefined);
+    throw error;
+  }
+}
+
+export interface ComparedScope {
+  counts: ValidationCounts;
+  differences: Difference[];
+  /** Expected documents of the differing rows, for an immediate repair. */
+  expected: Map<string, CosmosDocument>;
+}
+
+export async function compareScope(
+  deps: Pick<ValidationDeps, 'source' | 'reader'>,
+  entity: EntityModule<SourceRow>,
+  scope: BatchScope,
+): Promise<ComparedScope> {
+  const rows =
+    scope.kind === 'range'
+      ? await deps.source.readBatch(entity, scope.range)
+      : scope.kind === 'ids'
+        ? await deps.source.readRows(entity, scope.ids)
+        : [];
+  const transformed = transformBatch(entity, rows);
+  const counts = emptyCounts();
+  counts.rowsRead = rows.length;
+  counts.rowErrors = transformed.rowErrors.length;
+  const [actual, stored] = await Promise.all([
+    deps.reader.readMany(entity.container, transformed.documents),
+    claimingDocuments(deps, entity, scope),
+  ]);
+
+  const differences: Difference[] = [];
+  const expected = new Map<string, CosmosDocument>();
+  const expectedKeys = new Set<string>();
+  transformed.documents.forEach((document, i) => {
+    const key = refKey(document);
+    expectedKeys.add(key);
+    const found = actual.get(key);
+    const fields = found ? differingFields(document, found) : [];
+    if (found && fields.length === 0) {
+      counts.matched++;
+      return;
+    }
+    expected.set(key, document);
+    const base = {
+      id: document.id,
+      pk: document.pk,
+      sourceId: transformed.owners[i]!,
+      type: document.type,
+    };
+    if (!found) {
+      counts.missing++;
+      differences.push({ ...base, class: 'missing', fields: [] });
+    } else {
+      counts.mismatched++;
+      differences.push({
+        ...base,
+        class: 'mismatch',
+        fields,
+        values: fieldValues(fields, document, found, entity.maskedFields),
+      });
+    }
+  });
+
+  // A row that cannot become a document may still have one from an earlier, valid version.
+  const unrepresentable = new Set(transformed.rowErrors.map((error) => error.id));
+  for (const key of stored) {
+    if (expectedKeys.has(refKey(key))) continue;
+    const sourceId = typeof key.sourceKey === 'string' ? key.sourceKey : null;
+    if (sourceId !== null && unrepresentable.has(sourceId)) continue;
+    counts.extra++;
+    differences.push({
+      id: key.id,
+      pk: key.pk,
+      class: 'extra',
+      sourceId,
+      type: typeof key.type === 'string' ? key.type : null,
+      fields: [],
+    });
+  }
+  counts.checked = counts.matched + counts.mismatched + counts.missing + counts.extra;
+  return { counts, differences, expected };
+}
+
+function claimingDocuments(
+  deps: Pick<ValidationDeps, 'reader'>,
+  entity: EntityModule<SourceRow>,
+  scope: BatchScope,
+): Promise<StoredKey[]> {
+  if (scope.kind === 'range') {
+    return deps.reader.keysInRange(entity.container, entity.documentKinds, scope.range);
+  }
+  if (scope.kind === 'ids') {
+    return deps.reader.keysFor(entity.container, entity.documentKinds, scope.ids);
+  }
+  return deps.reader.unattributed(entity.container, entity.documentKinds);
+}
+
+/** Rewrites the expected documents that differ; deletes extras only when asked. */
+export async function repairDifferences(
+  deps: Pick<ValidationDeps, 'writer'>,
+  entity: EntityModule<SourceRow>,
+  compared: Pick<ComparedScope, 'differences' | 'expected'>,
+  deleteExtras: boolean,
+): Promise<RepairStats> {
+  const documents = [...compared.expected.values()];
+  const written = await deps.writer.upsertAll(entity.container, documents);
+  const extras: DocumentRef[] = compared.differences
+    .filter((difference) => difference.class === 'extra')
+    .map(({ id, pk }) => ({ id, pk }));
+  const deleted = deleteExtras ? await deps.writer.deleteAll(entity.container, extras) : undefined;
+  const rejected = [...written.rejected, ...(deleted?.rejected ?? [])];
+  if (rejected.length > 0) {
+    throw new Error(`repair of ${rejected[0]!.id} failed: ${rejected[0]!.message}`);
+  }
+  return {
+    rowsRewritten: new Set(
+      compared.differences.filter((d) => d.class !== 'extra').map((d) => d.sourceId),
+    ).size,
+    documentsWritten: written.written,
+    deleted: deleted?.written ?? 0,
+  };
+}
+
+/** After the last delivery attempt: the batch shows as failed, with the reason. */
+export async function failValidationBatch(
+  deps: Pick<ValidationDeps, 'validations'>,
+  message: ValidationMessage,
+  reason: string,
+): Promise<ValidationBatchRecord | undefined> {
+  const batch = await deps.validations.getBatch(message.validationId, message.batchId);
+  if (!batch || batch.status === 'done') return batch;
+  const failed: ValidationBatchRecord = {
+    ...batch,
+    status: 'failed',
+    finishedAt: new Date().toISOString(),
+    lastError: batch.lastError ? `${reason} (last error: ${batch.lastError})` : reason,
+  };
+  await deps.validations.saveBatch(failed);
+  return failed;
+}

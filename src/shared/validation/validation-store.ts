@@ -1,0 +1,16 @@
+import { ValidationBatchRecord, ValidationRecord } from './records';
+
+/** Where validations and their batch results are kept (the `migration` container in Cosmos). */
+export interface ValidationStore {
+  /** Records the batches, then the validation: a validation that exists is fully planned. */
+  createValidation(validation: ValidationRecord, batches: ValidationBatchRecord[]): Promise<void>;
+  saveValidation(validation: ValidationRecord): Promise<void>;
+  getValidation(validationId: string): Promise<ValidationRecord | undefined>;
+  getBatch(validationId: string, batchId: string): Promise<ValidationBatchRecord | undefined>;
+  /** Every batch of the validation, a few at a time (batches carry their differences). */
+  batches(validation: ValidationRecord): AsyncIterable<ValidationBatchRecord[]>;
+  saveBatch(batch: ValidationBatchRecord): Promise<void>;
+  /** The newest full or sample validation, for reports. */
+  latestValidationId(): Promise<string | undefined>;
+  setLatestValidation(validationId: string): Promise<void>;
+}
