@@ -134,7 +134,7 @@ var failoverLocations = empty(cosmosFailoverLocations) ? [] : map(split(cosmosFa
 // MIGRATION_RU_BUDGET is per instance (each instance paces itself).
 var ruBudgetPerInstance = migrationRuBudget == 0 ? 0 : max(1, migrationRuBudget / functionMaximumInstanceCount)
 
-resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
   name: empty(resourceGroupName) ? '${abbrs.resourcesResourceGroups}${environmentName}' : resourceGroupName
   location: location
   tags: tags

@@ -116,4 +116,4 @@ output endpoint string = account.properties.documentEndpoint
 output databaseName string = database.name
 
 @description('Names of the containers created.')
-output containerNames array = [for (container, i) in definitions.containers: containers[i].name]
+output containerNames array = [for container in definitions.containers: container.name]

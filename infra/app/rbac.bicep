@@ -64,8 +64,19 @@ var serviceBusRoles = [
   roles.serviceBusDataReceiver
 ]
 
-var storageAssignments = flatten(map(principals, p => map(storageRoles, role => { principal: p, role: role })))
-var serviceBusAssignments = flatten(map(principals, p => map(serviceBusRoles, role => { principal: p, role: role })))
+// Every (principal, role) pair.
+var storageAssignments = [
+  for i in range(0, length(principals) * length(storageRoles)): {
+    principal: principals[i / length(storageRoles)]
+    role: storageRoles[i % length(storageRoles)]
+  }
+]
+var serviceBusAssignments = [
+  for i in range(0, length(principals) * length(serviceBusRoles)): {
+    principal: principals[i / length(serviceBusRoles)]
+    role: serviceBusRoles[i % length(serviceBusRoles)]
+  }
+]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName

@@ -212,13 +212,28 @@ const FUNCTIONS: Record<string, (...args: Value[]) => Value> = {
     (typeof value === 'object' && Object.keys(value as object).length === 0),
   string: (value) => (typeof value === 'string' ? value : JSON.stringify(value)),
   length: (value) => (Array.isArray(value) ? value.length : Object.keys(value as object).length),
+  range: (start, count) => Array.from({ length: count as number }, (_, i) => (start as number) + i),
+  split: (text, separator) => (text as string).split(separator as string),
+  trim: (text) => (text as string).trim(),
+  toLower: (text) => (text as string).toLowerCase(),
+  max: (...numbers) => Math.max(...(numbers as number[])),
+  map: (items, fn) =>
+    (items as Value[]).map((item, i) => (fn as (...a: Value[]) => Value)(item, i)),
 };
 
 const ESCAPES: Record<string, string> = { "\\'": "'", '\\\\': '\\', '\\n': '\n', '\\$': '$' };
 
+/** Evaluates the top-level variables of a file in order, over the given parameter values. */
+export function evaluateVariables(file: BicepFile, parameters: Scope): Scope {
+  const scope: Scope = { ...parameters };
+  for (const name of variableNames(file)) scope[name] = evaluate(variable(file, name)!, scope);
+  return scope;
+}
+
 /**
  * Evaluates a Bicep expression over `scope`: literals, objects, arrays, member access,
- * comparison and logic, ternaries and a few functions (union, concat, empty, string, length).
+ * comparison, arithmetic and logic, ternaries, for-expressions, lambdas and a few functions
+ * (union, concat, empty, string, length, range, split, trim, toLower, max, map).
  * Enough to compute what a template sends to Azure for given inputs, without the compiler.
  */
 export function evaluate(node: Node, scope: Scope): Value {
@@ -230,6 +245,9 @@ export function evaluate(node: Node, scope: Scope): Value {
           .map((property) => [propertyKey(property), evaluate(propertyValue(property), scope)]),
       );
     case 'array':
+      if (node.namedChildren.length === 1 && node.namedChildren[0]!.type === 'for_statement') {
+        return evaluate(node.namedChildren[0]!, scope);
+      }
       return node.namedChildren.map((child) => evaluate(child, scope));
     case 'string':
       return node.namedChildren
@@ -250,6 +268,28 @@ export function evaluate(node: Node, scope: Scope): Value {
       return scope[node.text];
     case 'parenthesized_expression':
       return evaluate(node.namedChildren[0]!, scope);
+    case 'for_statement': {
+      // `[for item in items: body]` (the `(item, index)` form is not needed by the templates)
+      const item = node.childForFieldName('initializer');
+      if (!item) break;
+      const items = evaluate(node.namedChildren[1]!, scope) as Value[];
+      const body = node.childForFieldName('body')!;
+      return items.map((value) => evaluate(body, { ...scope, [item.text]: value }));
+    }
+    case 'lambda_expression': {
+      // `x => body` or `(x, i) => body`
+      const [parameters, body] = node.namedChildren;
+      const names =
+        parameters!.type === 'identifier'
+          ? [parameters!.text]
+          : parameters!.namedChildren.map((child) => child.text);
+      return (...args: Value[]) =>
+        evaluate(body!, { ...scope, ...Object.fromEntries(names.map((n, i) => [n, args[i]])) });
+    }
+    case 'subscript_expression': {
+      const object = evaluate(node.childForFieldName('object')!, scope) as Record<string, Value>;
+      return object[evaluate(node.childForFieldName('index')!, scope) as string];
+    }
     case 'member_expression': {
       const object = evaluate(node.childForFieldName('object')!, scope) as Record<string, Value>;
       return object[node.childForFieldName('property')!.text];
@@ -282,8 +322,12 @@ export function evaluate(node: Node, scope: Scope): Value {
           return left ?? right();
         case '+':
           return (left as number) + (right() as number);
+        case '-':
+          return (left as number) - (right() as number);
         case '*':
           return (left as number) * (right() as number);
+        case '%':
+          return (left as number) % (right() as number);
         case '/':
           return Math.trunc((left as number) / (right() as number));
       }
