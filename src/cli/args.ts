@@ -12,6 +12,12 @@ export const cliOptions = {
   append: { type: 'boolean', default: false },
   'dry-run': { type: 'boolean', default: false },
   remote: { type: 'string' },
+  full: { type: 'boolean', default: false },
+  sample: { type: 'string' },
+  'delete-extras': { type: 'boolean', default: false },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  format: { type: 'string' },
 } as const;
 
 export type CliValues = ReturnType<typeof parseCli>['values'];

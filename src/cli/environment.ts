@@ -4,6 +4,7 @@ import { createCosmosClient } from '../shared/cosmos/client';
 import { initTarget } from '../shared/cosmos/target';
 import { startEmbeddedPostgres } from '../shared/local/embedded-postgres';
 import { startLocalCosmos } from '../shared/local/local-cosmos';
+import { ensureLocalCosmos } from '../shared/local/persistent-cosmos';
 import { Output } from './output';
 
 export interface Environment {
@@ -24,7 +25,8 @@ export const LOCAL_STATE_DIR = path.resolve('.cosmos-migration');
 /**
  * The settings, with local servers started for what the environment does not name
  * (DESIGN §7): an embedded PostgreSQL whose data persists in .cosmos-migration/, and an
- * in-memory Cosmos server that this command owns, so it also creates its containers.
+ * in-memory Cosmos server kept running between commands (the demo gets throw-away ones);
+ * in local mode the command also creates the containers.
  */
 export async function resolveEnvironment(
   output: Output,
@@ -48,13 +50,21 @@ export async function resolveEnvironment(
         `local mode: embedded PostgreSQL at 127.0.0.1:${postgres.port} (data in ${path.relative(process.cwd(), dataDir)})`,
       );
     }
-    if (needs.target && (needs.freshSource || !base.cosmos.endpoint)) {
+    if (needs.target && needs.freshSource) {
       const cosmos = await startLocalCosmos();
       stops.push(() => cosmos.stop());
       overrides.COSMOS_ENDPOINT = cosmos.endpoint;
       overrides.COSMOS_KEY = cosmos.key;
       output.info(
         `local mode: in-memory Cosmos server at ${cosmos.endpoint} (its data ends with this command)`,
+      );
+    } else if (needs.target && !base.cosmos.endpoint) {
+      const cosmos = await ensureLocalCosmos(LOCAL_STATE_DIR);
+      overrides.COSMOS_ENDPOINT = cosmos.endpoint;
+      overrides.COSMOS_KEY = cosmos.key;
+      output.info(
+        `local mode: ${cosmos.reused ? '' : 'started '}in-memory Cosmos server at ${cosmos.endpoint} ` +
+          `(pid ${cosmos.pid}; it keeps its data between commands until \`cosmos-migration stop-local\`)`,
       );
     }
     const config = parseConfig(overrides);

@@ -4,9 +4,14 @@ import { demoCommand } from './commands/demo';
 import { migrate } from './commands/migrate';
 import { initSourceCommand, seedCommand } from './commands/source';
 import { preflightCommand } from './commands/preflight';
+import { recoverCommand } from './commands/recover';
+import { repairCommand } from './commands/repair';
+import { reportCommand } from './commands/report';
 import { statusCommand } from './commands/status';
+import { validateCommand } from './commands/validate';
 import { initTargetCommand } from './commands/target';
-import { EnvironmentNeeds, resolveEnvironment } from './environment';
+import { EnvironmentNeeds, LOCAL_STATE_DIR, resolveEnvironment } from './environment';
+import { stopLocalCosmos } from '../shared/local/persistent-cosmos';
 import { createOutput, EXIT_FAILURE, EXIT_OK, reportFailure } from './output';
 import { badRequest } from '../shared/errors';
 
@@ -21,6 +26,16 @@ commands:
   migrate [--entities users,posts,comments,votes] [--batch-size N] [--dry-run]
                             full load, in this process
   status <runId>            a run's progress and row errors
+  validate [--entities ...] [--full | --sample N]
+                            compare every document (or N sampled ids per entity) with the
+                            source; exit 0 when ready to cut over, 2 when not
+  repair <validationId> [--delete-extras]
+                            re-migrate exactly what a validation found missing or different
+  recover --from ISO --to ISO [--entities ...] [--delete-extras]
+                            compare and repair the rows created or updated in a window
+  report <runId> [--format md|json]
+                            the run, its row errors and the latest validation
+  stop-local                stop the local mode's Cosmos server (its documents are dropped)
   preflight                 check source, target and data before a load; size and cost estimate
 
 options: --json (one JSON document on stdout), -h/--help
@@ -35,6 +50,11 @@ const NEEDS: Record<string, EnvironmentNeeds> = {
   migrate: { source: true, target: true },
   status: { source: false, target: true },
   preflight: { source: true, target: true },
+  validate: { source: true, target: true },
+  repair: { source: true, target: true },
+  recover: { source: true, target: true },
+  report: { source: false, target: true },
+  'stop-local': { source: false, target: false },
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -81,6 +101,34 @@ export async function main(argv: string[]): Promise<number> {
             batchSize: intOption(values['batch-size'], 'batch-size', 100, 5000),
             dryRun: values['dry-run'],
           });
+        case 'validate':
+          if (values.full && values.sample !== undefined)
+            throw badRequest('INVALID_ARGUMENTS', 'choose --full or --sample N, not both');
+          return await validateCommand(env, output, {
+            entities: entitiesOption(values.entities),
+            sample: intOption(values.sample, 'sample', 1, 1_000_000),
+            batchSize: intOption(values['batch-size'], 'batch-size', 100, 5000),
+          });
+        case 'repair':
+          return await repairCommand(env, output, rest[0], values['delete-extras']);
+        case 'recover':
+          return await recoverCommand(env, output, {
+            from: values.from,
+            to: values.to,
+            entities: entitiesOption(values.entities),
+            deleteExtras: values['delete-extras'],
+          });
+        case 'stop-local': {
+          const { stopped, pid } = stopLocalCosmos(LOCAL_STATE_DIR);
+          output.result({ stopped, pid }, () =>
+            stopped
+              ? `stopped the local Cosmos server (pid ${pid})`
+              : 'no local Cosmos server was running',
+          );
+          return EXIT_OK;
+        }
+        case 'report':
+          return await reportCommand(env, output, rest[0], values.format);
         default:
           return await statusCommand(env, output, rest[0]);
       }

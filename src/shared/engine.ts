@@ -15,6 +15,7 @@ import { CosmosDocumentReader } from './cosmos/document-reader';
 import { CosmosValidationStore } from './cosmos/cosmos-validation-store';
 import { ValidationDeps } from './validation/deps';
 import { ValidationMessage } from './validation/records';
+import { AppInsightsMetrics, Metrics } from './observability/metrics';
 
 /** The engine's adapters, wired from the configuration; each client is created on first use. */
 export interface EngineQueues {
@@ -25,6 +26,8 @@ export interface EngineQueues {
 export interface Engine extends MigrationDeps, ValidationDeps {
   readonly config: AppConfig;
   readonly cosmos: CosmosClient;
+  /** Application Insights custom metrics, when it is configured. */
+  readonly metrics: Metrics | undefined;
   close(): Promise<void>;
 }
 
@@ -35,6 +38,7 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
   let store: CosmosRunStore | undefined;
   let reader: CosmosDocumentReader | undefined;
   let validations: CosmosValidationStore | undefined;
+  let metrics: Metrics | undefined;
   const budget = new RuBudget(config.migration.ruBudgetPerSecond);
 
   const engine: Engine = {
@@ -86,6 +90,11 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
         engine.writer,
       );
       return validations;
+    },
+    get metrics() {
+      const connection = config.observability.appInsightsConnectionString;
+      metrics ??= connection ? new AppInsightsMetrics(connection) : undefined;
+      return metrics;
     },
     queue: queues.migration,
     validationQueue: queues.validation,

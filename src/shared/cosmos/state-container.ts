@@ -1,4 +1,4 @@
-import { Container, CosmosClient, JSONObject } from '@azure/cosmos';
+import { Container, CosmosClient } from '@azure/cosmos';
 import { AppError } from '../errors';
 import { MIGRATION_CONTAINER } from './containers';
 import { DocumentWriter } from './document-writer';

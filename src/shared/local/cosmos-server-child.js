@@ -18,7 +18,10 @@ server.on('error', (error) => {
   process.exit(1);
 });
 server.listen(port, '127.0.0.1', () => {
-  process.send({ ready: true, port: server.address().port });
+  // Forked with an IPC channel (tests, demo), it reports its port; detached (the CLI's
+  // persistent server), the parent polls the port it chose.
+  if (process.send) process.send({ ready: true, port: server.address().port });
 });
 // No orphan survives a crashed parent: its end of the IPC channel closes with it.
 process.on('disconnect', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));

@@ -22,7 +22,7 @@ export const LOCAL_COSMOS_KEY =
 
 /** An in-memory Cosmos-API server (@vercel/cosmosdb-server) over HTTP on loopback, in a child process. */
 export async function startLocalCosmos(options: LocalCosmosOptions = {}): Promise<LocalCosmos> {
-  const child = fork(childEntry(), [String(options.port ?? 0)], {
+  const child = fork(cosmosChildEntry(), [String(options.port ?? 0)], {
     // It keeps every document in memory.
     execArgv: ['--max-old-space-size=8192'],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -64,7 +64,7 @@ export async function startLocalCosmos(options: LocalCosmosOptions = {}): Promis
 }
 
 /** tsc does not copy .js files: compiled code under dist/ runs the one in src/. */
-function childEntry(): string {
+export function cosmosChildEntry(): string {
   const beside = path.join(__dirname, 'cosmos-server-child.js');
   if (fs.existsSync(beside)) return beside;
   return path.resolve(

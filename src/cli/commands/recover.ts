@@ -1,0 +1,53 @@
+import { EntityName } from '../../shared/entities/entity';
+import { parseInput } from '../../shared/http/responses';
+import { recoverSchema } from '../../shared/validation/inputs';
+import { startValidation } from '../../shared/validation/start-validation';
+import { getValidation } from '../../shared/validation/validation-queries';
+import { Environment } from '../environment';
+import { createLocalEngine } from '../local-engine';
+import { EXIT_OK, EXIT_PROBLEMS, Output } from '../output';
+import { validationJson, validationText } from './validate';
+
+export interface RecoverOptions {
+  from?: string;
+  to?: string;
+  entities?: EntityName[];
+  deleteExtras: boolean;
+}
+
+/** Compares and repairs the rows created or updated in a window; exit 2 if any batch failed. */
+export async function recoverCommand(
+  env: Environment,
+  output: Output,
+  options: RecoverOptions,
+): Promise<number> {
+  const input = parseInput(recoverSchema, {
+    from: options.from,
+    to: options.to,
+    entities: options.entities,
+    deleteExtras: options.deleteExtras,
+  });
+  const engine = createLocalEngine(env.config);
+  try {
+    const started = await startValidation(engine, {
+      entities: input.entities,
+      mode: 'window',
+      window: { from: input.from, to: input.to },
+      batchSize: env.config.migration.batchSize,
+      threshold: env.config.validation.consistencyThreshold,
+      trigger: 'recover',
+      repair: true,
+      deleteExtras: input.deleteExtras,
+    });
+    output.info(`recover ${input.from} .. ${input.to}: ${started.batches} batches`);
+    await engine.localValidationQueue.idle();
+    const summary = await getValidation(engine, started.validationId);
+    output.result(
+      validationJson(summary),
+      () => `${validationText(summary)}\n(differences found were repaired)`,
+    );
+    return summary.status === 'completed' ? EXIT_OK : EXIT_PROBLEMS;
+  } finally {
+    await engine.close();
+  }
+}
