@@ -10,6 +10,7 @@ import {
   outOfRangeTimestamp,
   unrepresentableJsonNumber,
 } from './data-quality-sql';
+import { EXTRACTION_TABLES } from './extraction-tables';
 import { SourceInspector } from './ports';
 import { Finding, FindingEffect } from './report';
 import { firstLine } from './source-checks';
@@ -233,37 +234,39 @@ export const FINDING_QUERIES: readonly FindingQuery[] = [
 const STRUCTURE_ALLOWANCE_BYTES = 64 * 1024;
 const CANDIDATE_BYTES = MAX_DOCUMENT_BYTES - STRUCTURE_ALLOWANCE_BYTES;
 
-const LARGE_DOCUMENT_QUERIES: { entity: EntityName; tables: EntityName[]; sql: string }[] = [
-  {
-    entity: 'users',
-    tables: ['users'],
-    sql: `SELECT id FROM users
+/** `tables`: the candidates are transformed through the extraction, which reads all of them. */
+const LARGE_DOCUMENT_QUERIES: { entity: EntityName; tables: readonly EntityName[]; sql: string }[] =
+  [
+    {
+      entity: 'users',
+      tables: EXTRACTION_TABLES.users,
+      sql: `SELECT id FROM users
           WHERE 2 * ${jsonTextBytes('username')} + ${jsonTextBytes('email')} + ${jsonTextBytes('password_hash')} >= ${CANDIDATE_BYTES}`,
-  },
-  {
-    entity: 'posts',
-    tables: ['posts', 'users'],
-    sql: `SELECT p.id FROM posts p LEFT JOIN users u ON u.id = p.author_id
+    },
+    {
+      entity: 'posts',
+      tables: EXTRACTION_TABLES.posts,
+      sql: `SELECT p.id FROM posts p LEFT JOIN users u ON u.id = p.author_id
           WHERE ${jsonTextBytes('p.title')} + ${jsonTextBytes('p.content')} + 2 * ${jsonTextBytes('u.username')}
               + ${jsonTextBytes('p.sentiment_type')} + ${jsonTextBytes('p.sentiment_colors')} + ${jsonTextBytes('p.toxicity_tags')}
               + ${jsonbBytes('p.sentiment_analysis')} + ${jsonbBytes('p.toxicity_scores')} >= ${CANDIDATE_BYTES}`,
-  },
-  {
-    entity: 'comments',
-    tables: ['comments', 'users'],
-    sql: `SELECT c.id FROM comments c LEFT JOIN users u ON u.id = c.user_id
+    },
+    {
+      entity: 'comments',
+      tables: EXTRACTION_TABLES.comments,
+      sql: `SELECT c.id FROM comments c LEFT JOIN users u ON u.id = c.user_id
           WHERE ${jsonTextBytes('c.content')} + 2 * ${jsonTextBytes('u.username')} + ${jsonTextBytes('c.path')}
               + ${jsonTextBytes('c.sentiment_type')} + ${jsonTextBytes('c.sentiment_colors')} + ${jsonTextBytes('c.toxicity_tags')}
               + ${jsonbBytes('c.toxicity_scores')} >= ${CANDIDATE_BYTES}`,
-  },
-  {
-    entity: 'votes',
-    tables: ['votes', 'users'],
-    sql: `SELECT v.id FROM votes v LEFT JOIN users u ON u.id = v.user_id
+    },
+    {
+      entity: 'votes',
+      tables: EXTRACTION_TABLES.votes,
+      sql: `SELECT v.id FROM votes v LEFT JOIN users u ON u.id = v.user_id
           WHERE 2 * ${jsonTextBytes('u.username')} + 3 * ${jsonTextBytes('v.target_type')}
               + ${jsonTextBytes('v.vote_type')} >= ${CANDIDATE_BYTES}`,
-  },
-];
+    },
+  ];
 
 /** Candidates transformed one by one at most; more than this are reported as unchecked. */
 const MAX_CONFIRMED_CANDIDATES = 25;
@@ -282,7 +285,8 @@ export async function findDataQualityProblems(
   examples: number,
 ): Promise<DataQualityResult> {
   const result: DataQualityResult = { findings: [], errors: [], skipped: [] };
-  const runnable = (tables: EntityName[]) => tables.every((t) => completeTables.includes(t));
+  const runnable = (tables: readonly EntityName[]) =>
+    tables.every((t) => completeTables.includes(t));
   for (const query of FINDING_QUERIES) {
     if (!runnable(query.tables)) {
       result.skipped.push(`${query.entity}.${query.code}: a table it reads lacks columns`);

@@ -62,22 +62,33 @@ async function readSample(
   options: SampleOptions,
 ): Promise<SourceRow[]> {
   const entity = entityModule(name);
-  if (rows <= options.rowsPerEntity) return source.readBatch(entity, { from: null, to: null });
+  const sample: SourceRow[] = [];
+  for (const range of await sampleRanges(source, entity.table, rows, options))
+    sample.push(...(await source.readBatch(entity, range)));
+  return sample;
+}
+
+/**
+ * Keyset ranges of about `rowsPerEntity / ranges` rows each, starting at the first id and at
+ * every `rows / ranges`-th id after it; the whole table when it is no larger than the sample.
+ */
+export async function sampleRanges(
+  source: SourceInspector,
+  table: string,
+  rows: number,
+  options: SampleOptions,
+): Promise<KeyRange[]> {
+  if (rows <= options.rowsPerEntity) return [{ from: null, to: null }];
   const perRange = Math.max(1, Math.ceil(options.rowsPerEntity / options.ranges));
   const stride = Math.floor(rows / options.ranges);
-  const starts = [
-    null,
-    ...(await source.boundaries(entity.table, stride)).slice(0, options.ranges - 1),
-  ];
-  const sample: SourceRow[] = [];
+  const starts = [null, ...(await source.boundaries(table, stride)).slice(0, options.ranges - 1)];
+  const ranges: KeyRange[] = [];
   for (const from of starts) {
-    const to = await source.rangeEnd(entity.table, from, perRange);
+    const to = await source.rangeEnd(table, from, perRange);
     // No row after `from` (the table shrank meanwhile): an open range would read the rest.
-    if (to === null) continue;
-    const range: KeyRange = { from, to };
-    sample.push(...(await source.readBatch(entity, range)));
+    if (to !== null) ranges.push({ from, to });
   }
-  return sample;
+  return ranges;
 }
 
 function estimateEntity(

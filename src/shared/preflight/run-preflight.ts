@@ -1,10 +1,12 @@
 import { ENTITY_NAMES } from '../entities/entity';
+import { AppError } from '../errors';
 import { findDataQualityProblems } from './data-quality';
 import { estimateLoad } from './estimate';
 import { PreflightDeps } from './ports';
 import { runProbe } from './probes';
 import { Check, check, Estimate, Finding, PreflightReport } from './report';
-import { checkSchema, checkServer, countRows, MIN_VERSION_NUM } from './source-checks';
+import { canExtract } from './extraction-tables';
+import { checkSchema, checkServer, countRows, firstLine, MIN_VERSION_NUM } from './source-checks';
 import { checkTarget } from './target-checks';
 
 export interface PreflightOptions {
@@ -71,7 +73,6 @@ async function checkSource(deps: PreflightDeps, options: PreflightOptions): Prom
     side.checks.push(counts.check);
     side.rowCounts = counts.rowCounts;
   }
-  const incomplete = ENTITY_NAMES.filter((t) => !schema.completeTables.includes(t));
 
   if (server.server.versionNum < MIN_VERSION_NUM) {
     side.notRun.push('data-quality findings: they need PostgreSQL 12 or later');
@@ -86,18 +87,42 @@ async function checkSource(deps: PreflightDeps, options: PreflightOptions): Prom
     for (const skipped of quality.skipped) side.notRun.push(`data-quality ${skipped}`);
   }
 
-  const estimable = schema.completeTables.filter((t) => side.rowCounts[t] !== undefined);
+  const estimable = ENTITY_NAMES.filter(
+    (t) => canExtract(t, schema.completeTables) && side.rowCounts[t] !== undefined,
+  );
+  const unestimable = ENTITY_NAMES.filter((t) => !estimable.includes(t));
   if (estimable.length > 0) {
-    side.estimate = await estimateLoad(deps.source, side.rowCounts, estimable, deps.settings, {
-      rowsPerEntity: options.sampleRows ?? 500,
-      ranges: Math.min(options.sampleRanges ?? 5, options.sampleRows ?? 500),
-    });
+    try {
+      side.estimate = await estimateLoad(deps.source, side.rowCounts, estimable, deps.settings, {
+        rowsPerEntity: options.sampleRows ?? 500,
+        ranges: Math.min(options.sampleRanges ?? 5, options.sampleRows ?? 500),
+      });
+      side.checks.push(extractionCheck(side.estimate));
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      // The sample runs the migration's own extraction queries: if they fail, so would a run.
+      side.checks.push(check('source.extraction', EXTRACTION_TITLE, 'fail', firstLine(error)));
+      side.notRun.push('estimate: the extraction queries failed');
+    }
   }
-  if (incomplete.length > 0)
+  if (unestimable.length > 0)
     side.notRun.push(
-      `estimate for ${incomplete.join(', ')}: the table or some of its columns are missing`,
+      `estimate for ${unestimable.join(', ')}: a table its extraction reads, or some of its columns, is missing`,
     );
   return side;
+}
+
+const EXTRACTION_TITLE = "extraction (the migration's queries on a sample)";
+
+function extractionCheck(estimate: Estimate): Check {
+  const rows = estimate.perEntity.map((e) => `${e.entity} ${e.sampledRows}`).join(', ');
+  const errors = estimate.perEntity.reduce((sum, e) => sum + e.sampleRowErrors, 0);
+  return check(
+    'source.extraction',
+    EXTRACTION_TITLE,
+    'pass',
+    `read and transformed ${rows} rows${errors > 0 ? ` (${errors} would be row errors)` : ''}`,
+  );
 }
 
 function dataQualityChecks(findings: Finding[], errors: string[]): Check[] {
