@@ -112,7 +112,7 @@ async function checkSource(deps: PreflightDeps, options: PreflightOptions): Prom
   return side;
 }
 
-const EXTRACTION_TITLE = "extraction (the migration's queries on a sample)";
+const EXTRACTION_TITLE = 'extraction queries (sample)';
 
 function extractionCheck(estimate: Estimate): Check {
   const rows = estimate.perEntity.map((e) => `${e.entity} ${e.sampledRows}`).join(', ');
