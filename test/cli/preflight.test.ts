@@ -62,9 +62,9 @@ describe('cosmos-migration preflight', () => {
     expect(text.stdout).toMatch(/✔ PostgreSQL reachable +connected to database cli_pf_/);
     expect(text.stdout).toMatch(/! Service Bus reachable +not configured/);
     expect(text.stdout).toMatch(/data-quality findings \(rows, over the whole table\)/);
-    expect(text.stdout).toMatch(/^  votes +orphanVotes +\d+ +migratedAsIs +votes whose target/m);
+    expect(text.stdout).toMatch(/^ {2}votes +orphanVotes +\d+ +migratedAsIs +votes whose target/m);
     expect(text.stdout).toMatch(/estimate \(from \d+ sampled rows\)/);
-    expect(text.stdout).toMatch(/\n  users +50 +3 +150 /);
+    expect(text.stdout).toMatch(/\n {2}users +50 +3 +150 /);
   });
 
   it('exits 2 when rows cannot migrate, and 1 when preflight cannot run', async () => {
