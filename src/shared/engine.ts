@@ -16,6 +16,7 @@ import { CosmosValidationStore } from './cosmos/cosmos-validation-store';
 import { ValidationDeps } from './validation/deps';
 import { ValidationMessage } from './validation/records';
 import { AppInsightsMetrics, Metrics } from './observability/metrics';
+import { sharedCredential } from './identity/credential';
 
 /** The engine's adapters, wired from the configuration; each client is created on first use. */
 export interface EngineQueues {
@@ -92,8 +93,11 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
       return validations;
     },
     get metrics() {
-      const connection = config.observability.appInsightsConnectionString;
-      metrics ??= connection ? new AppInsightsMetrics(connection) : undefined;
+      const { appInsightsConnectionString: connection, appInsightsEntraAuth } =
+        config.observability;
+      metrics ??= connection
+        ? new AppInsightsMetrics(connection, appInsightsEntraAuth ? sharedCredential : undefined)
+        : undefined;
       return metrics;
     },
     queue: queues.migration,

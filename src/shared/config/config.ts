@@ -91,6 +91,7 @@ const schema = z
     VALIDATION_SAMPLE_SIZE: positiveInt(1000, 1, 1_000_000),
     APP_CONFIGURATION_ENDPOINT: z.url().optional(),
     APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: z.string().min(1).optional(),
     COSMOS_MIGRATION_DEBUG: z.stringbool().default(false),
   })
   .transform((env, ctx) => ({
@@ -111,7 +112,12 @@ const schema = z
       validationQueue: env.VALIDATION_QUEUE,
     },
     appConfiguration: { endpoint: env.APP_CONFIGURATION_ENDPOINT },
-    observability: { appInsightsConnectionString: env.APPLICATIONINSIGHTS_CONNECTION_STRING },
+    observability: {
+      appInsightsConnectionString: env.APPLICATIONINSIGHTS_CONNECTION_STRING,
+      appInsightsEntraAuth: /Authorization=AAD/i.test(
+        env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? '',
+      ),
+    },
     validation: {
       consistencyThreshold: env.VALIDATION_CONSISTENCY_THRESHOLD,
       schedule: env.VALIDATION_SCHEDULE,

@@ -1,3 +1,4 @@
+import { TokenCredential } from '@azure/identity';
 import { TelemetryClient } from 'applicationinsights';
 
 /** Where the tool reports numbers someone may alert on (e.g. the scheduled consistency rate). */
@@ -6,14 +7,23 @@ export interface Metrics {
   flush(): Promise<void>;
 }
 
-/** Application Insights custom metrics. */
+/**
+ * Application Insights custom metrics. With local authentication off (as provisioned), the
+ * ingestion endpoint takes only Entra tokens: `credential` supplies them.
+ */
 export class AppInsightsMetrics implements Metrics {
   private client: TelemetryClient | undefined;
 
-  constructor(private readonly connectionString: string) {}
+  constructor(
+    private readonly connectionString: string,
+    private readonly credential?: () => TokenCredential,
+  ) {}
 
   track(name: string, value: number, properties?: Record<string, string>): void {
-    this.client ??= new TelemetryClient(this.connectionString);
+    if (!this.client) {
+      this.client = new TelemetryClient(this.connectionString);
+      if (this.credential) this.client.config.aadTokenCredential = this.credential();
+    }
     this.client.trackMetric({ name, value, properties });
   }
 

@@ -24,6 +24,14 @@ export async function runValidationInline(
       await failValidationBatch(deps, body, errorMessage(error));
     }
   }, concurrency);
-  const { validationId } = await startValidation({ ...deps, validationQueue: queue }, options);
+  const inline: ValidationDeps = {
+    source: deps.source,
+    reader: deps.reader,
+    writer: deps.writer,
+    validations: deps.validations,
+    verifyTarget: (containers) => deps.verifyTarget(containers),
+    validationQueue: queue,
+  };
+  const { validationId } = await startValidation(inline, options);
   return getValidation(deps, validationId);
 }
