@@ -275,8 +275,12 @@ export interface DataQualityResult {
   findings: Finding[];
   /** Questions that could not be answered, with the reason. */
   errors: string[];
-  /** Questions not asked (a table lacks columns) or only partly answered. */
-  skipped: string[];
+  /** Questions asked of the source. */
+  asked: number;
+  /** Questions not asked, as `entity.code`: a table they read is missing or lacks columns. */
+  notAsked: string[];
+  /** What an asked question left open. */
+  partial: string[];
 }
 
 export async function findDataQualityProblems(
@@ -284,14 +288,21 @@ export async function findDataQualityProblems(
   completeTables: readonly EntityName[],
   examples: number,
 ): Promise<DataQualityResult> {
-  const result: DataQualityResult = { findings: [], errors: [], skipped: [] };
+  const result: DataQualityResult = {
+    findings: [],
+    errors: [],
+    asked: 0,
+    notAsked: [],
+    partial: [],
+  };
   const runnable = (tables: readonly EntityName[]) =>
     tables.every((t) => completeTables.includes(t));
   for (const query of FINDING_QUERIES) {
     if (!runnable(query.tables)) {
-      result.skipped.push(`${query.entity}.${query.code}: a table it reads lacks columns`);
+      result.notAsked.push(`${query.entity}.${query.code}`);
       continue;
     }
+    result.asked++;
     try {
       const { count, examples: ids } = await source.rows(query.sql, examples);
       if (count > 0) {
@@ -304,9 +315,10 @@ export async function findDataQualityProblems(
   }
   for (const query of LARGE_DOCUMENT_QUERIES) {
     if (!runnable(query.tables)) {
-      result.skipped.push(`${query.entity}.documentTooLarge: a table it reads lacks columns`);
+      result.notAsked.push(`${query.entity}.documentTooLarge`);
       continue;
     }
+    result.asked++;
     try {
       const { finding, unchecked } = await confirmLargeDocuments(
         source,
@@ -316,7 +328,7 @@ export async function findDataQualityProblems(
       );
       if (finding) result.findings.push(finding);
       else if (unchecked > 0)
-        result.skipped.push(
+        result.partial.push(
           `${query.entity}.documentTooLarge: ${unchecked} more rows with over ${CANDIDATE_BYTES} bytes of text were not transformed to check (the first ${MAX_CONFIRMED_CANDIDATES} were under the limit)`,
         );
     } catch (error) {

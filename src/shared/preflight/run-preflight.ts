@@ -1,6 +1,6 @@
 import { ENTITY_NAMES } from '../entities/entity';
 import { AppError } from '../errors';
-import { findDataQualityProblems } from './data-quality';
+import { DataQualityResult, findDataQualityProblems } from './data-quality';
 import { estimateLoad } from './estimate';
 import { PreflightDeps } from './ports';
 import { runProbe } from './probes';
@@ -83,8 +83,12 @@ async function checkSource(deps: PreflightDeps, options: PreflightOptions): Prom
       options.examples ?? 5,
     );
     side.findings = quality.findings;
-    side.checks.push(...dataQualityChecks(quality.findings, quality.errors));
-    for (const skipped of quality.skipped) side.notRun.push(`data-quality ${skipped}`);
+    if (quality.asked > 0) side.checks.push(...dataQualityChecks(quality));
+    if (quality.notAsked.length > 0)
+      side.notRun.push(
+        `data-quality questions reading a missing table or column: ${quality.notAsked.join(', ')}`,
+      );
+    for (const partial of quality.partial) side.notRun.push(`data-quality ${partial}`);
   }
 
   const estimable = ENTITY_NAMES.filter(
@@ -125,9 +129,11 @@ function extractionCheck(estimate: Estimate): Check {
   );
 }
 
-function dataQualityChecks(findings: Finding[], errors: string[]): Check[] {
+function dataQualityChecks({ findings, errors, notAsked }: DataQualityResult): Check[] {
   const summary = (list: Finding[]) =>
     list.map((f) => `${f.entity}.${f.code} ${f.count}`).join(', ');
+  // "None found" must not read as "all clear" when some questions could not be asked.
+  const none = `none found${notAsked.length > 0 ? ` (${notAsked.length} questions not asked: see not run)` : ''}`;
   const blocking = findings.filter((f) => f.effect === 'rowError');
   const other = findings.filter((f) => f.effect !== 'rowError');
   const checks = [
@@ -138,7 +144,7 @@ function dataQualityChecks(findings: Finding[], errors: string[]): Check[] {
           'fail',
           `${summary(blocking)}: each would be a row error (fix the rows, or accept them as reported)`,
         )
-      : check('data.rowErrors', 'rows the load cannot migrate', 'pass', 'none found'),
+      : check('data.rowErrors', 'rows the load cannot migrate', 'pass', none),
     other.length > 0
       ? check(
           'data.findings',
@@ -146,7 +152,7 @@ function dataQualityChecks(findings: Finding[], errors: string[]): Check[] {
           'warn',
           `${summary(other)} (migrated: corrected, as stored, or encoded)`,
         )
-      : check('data.findings', 'data-quality findings', 'pass', 'none found'),
+      : check('data.findings', 'data-quality findings', 'pass', none),
   ];
   if (errors.length > 0)
     checks.push(
