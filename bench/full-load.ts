@@ -1,4 +1,5 @@
-// npm run bench [-- --json]: pipeline vs. raw sink ceiling vs. naive baseline, measured in one run.
+// npm run bench [-- --json]: pipeline vs. raw sink ceiling vs. naive baseline, and full
+// validation vs. pipeline, measured in one run.
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -34,6 +35,14 @@ interface PipelineResult {
   seconds: number;
   peakRssGrowthMb: number;
   peakHeapMb: number;
+  /** A full validation of what the pipeline wrote, right after it. */
+  validation: {
+    ready: boolean;
+    consistencyRate: number;
+    checked: number;
+    seconds: number;
+    peakRssGrowthMb: number;
+  };
 }
 
 async function main() {
@@ -53,7 +62,14 @@ async function main() {
   const concurrency = base.migration.batchConcurrency * base.migration.writeConcurrency;
   const results: Record<
     string,
-    { rows: number; sinkDocsPerSec: number; pipelineDocsPerSec: number; peakRssGrowthMb: number }
+    {
+      rows: number;
+      sinkDocsPerSec: number;
+      pipelineDocsPerSec: number;
+      peakRssGrowthMb: number;
+      validateDocsPerSec: number;
+      validateRssGrowthMb: number;
+    }
   > = {};
   let naiveDocsPerSec = 0;
   try {
@@ -91,8 +107,16 @@ async function main() {
       const pipeline = await runPipeline(url, cosmos.endpoint, cosmos.key, `pipeline_${label}`);
       if (pipeline.status !== 'completed' || pipeline.lostRows !== 0)
         throw new Error(`pipeline ${label} ended ${pipeline.status}`);
+      const { validation } = pipeline;
+      if (!validation.ready || validation.checked !== pipeline.documents)
+        throw new Error(
+          `validation ${label}: rate ${validation.consistencyRate}, ${validation.checked} checked`,
+        );
       log(
         `${label}: pipeline ${pipeline.documents} docs in ${pipeline.seconds.toFixed(1)} s, peak RSS +${pipeline.peakRssGrowthMb.toFixed(1)} MB, peak heap ${pipeline.peakHeapMb.toFixed(1)} MB`,
+      );
+      log(
+        `${label}: full validation ${validation.checked} docs in ${validation.seconds.toFixed(1)} s, peak RSS +${validation.peakRssGrowthMb.toFixed(1)} MB`,
       );
       await client.database(`pipeline_${label}`).delete();
       results[label] = {
@@ -100,6 +124,8 @@ async function main() {
         sinkDocsPerSec: sinkDocs / sinkSeconds,
         pipelineDocsPerSec: pipeline.documents / pipeline.seconds,
         peakRssGrowthMb: pipeline.peakRssGrowthMb,
+        validateDocsPerSec: validation.checked / validation.seconds,
+        validateRssGrowthMb: validation.peakRssGrowthMb,
       };
 
       if (label === '10k') {
@@ -134,6 +160,9 @@ async function main() {
     pipelineToSinkAt10k: round(small.pipelineDocsPerSec / small.sinkDocsPerSec),
     speedupVsNaive: round(small.pipelineDocsPerSec / naiveDocsPerSec),
     rssGrowthMb: round(large.peakRssGrowthMb - small.peakRssGrowthMb),
+    validateDocsPerSec: Math.round(large.validateDocsPerSec),
+    validateToMigrate: round(large.validateDocsPerSec / large.pipelineDocsPerSec),
+    validateRssGrowthMb: round(large.validateRssGrowthMb - small.validateRssGrowthMb),
     sourceRows: { '10k': small.rows, '100k': large.rows },
     concurrency: {
       batches: base.migration.batchConcurrency,
@@ -151,6 +180,9 @@ async function main() {
       `naive baseline      ${summary.naiveDocsPerSec} docs/s (10k)   pipeline is ${summary.speedupVsNaive} x faster`,
     );
     log(`engine peak RSS growth 10k -> 100k: ${summary.rssGrowthMb} MB`);
+    log(
+      `full validation     ${summary.validateDocsPerSec} docs/s (100k)  = ${summary.validateToMigrate} x pipeline; RSS growth 10k -> 100k: ${summary.validateRssGrowthMb} MB`,
+    );
   }
 }
 
