@@ -1,5 +1,5 @@
 import { TokenCredential } from '@azure/identity';
-import { TelemetryClient } from 'applicationinsights';
+import type { TelemetryClient } from 'applicationinsights';
 
 /** Where the tool reports numbers someone may alert on (e.g. the scheduled consistency rate). */
 export interface Metrics {
@@ -12,7 +12,8 @@ export interface Metrics {
  * ingestion endpoint takes only Entra tokens: `credential` supplies them.
  */
 export class AppInsightsMetrics implements Metrics {
-  private client: TelemetryClient | undefined;
+  private client: Promise<TelemetryClient> | undefined;
+  private pending: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly connectionString: string,
@@ -20,15 +21,28 @@ export class AppInsightsMetrics implements Metrics {
   ) {}
 
   track(name: string, value: number, properties?: Record<string, string>): void {
-    if (!this.client) {
-      this.client = new TelemetryClient(this.connectionString);
-      if (this.credential) this.client.config.aadTokenCredential = this.credential();
-    }
-    this.client.trackMetric({ name, value, properties });
+    const client = this.connect();
+    this.pending = this.pending.then(async () =>
+      (await client).trackMetric({ name, value, properties }),
+    );
   }
 
   async flush(): Promise<void> {
-    await this.client?.flush();
+    await this.pending;
+    if (this.client) await (await this.client).flush();
+  }
+
+  /**
+   * Loaded on first use: importing the SDK instruments http and pg for the whole process,
+   * which the load's hot path should not pay for when no metric is ever sent.
+   */
+  private connect(): Promise<TelemetryClient> {
+    this.client ??= import('applicationinsights').then(({ TelemetryClient }) => {
+      const client = new TelemetryClient(this.connectionString);
+      if (this.credential) client.config.aadTokenCredential = this.credential();
+      return client;
+    });
+    return this.client;
   }
 }
 
