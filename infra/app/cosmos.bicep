@@ -95,7 +95,7 @@ resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containe
           partitionKey: {
             paths: [container.partitionKeyPath]
             kind: 'Hash'
-            version: 2
+            version: container.partitionKeyVersion
           }
         },
         container.indexingPolicy == null ? {} : { indexingPolicy: container.indexingPolicy }

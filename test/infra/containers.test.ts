@@ -150,9 +150,9 @@ describe('infra: Cosmos DB containers have one source of truth', () => {
         const local = code[index]!;
         expect(bicep.name).toBe(local.id);
         expect(bicep.properties.resource.id).toBe(local.id);
-        expect((bicep.properties.resource.partitionKey as { paths: string[] }).paths).toEqual(
-          (local.partitionKey as { paths: string[] }).paths,
-        );
+        const partitionKey = local.partitionKey as { paths: string[]; version: number };
+        expect(bicep.properties.resource.partitionKey).toEqual({ ...partitionKey, kind: 'Hash' });
+        expect(partitionKey.version).toBe(2);
         expect(bicep.properties.resource.indexingPolicy).toEqual(local.indexingPolicy);
         const options = bicep.properties.options;
         if (mode === 'manual') {

@@ -8,6 +8,11 @@ import definitions from './containers.json';
 export interface ContainerDefinition {
   name: string;
   partitionKeyPath: string;
+  /**
+   * 2: the hash covers the whole key (up to 2 KB). Version 1 hashes only the first 100 bytes,
+   * so long keys (lookup documents of long usernames and emails) would share a partition.
+   */
+  partitionKeyVersion: number;
   /** Manual RU/s. */
   throughput: number;
   /** Max RU/s when the throughput mode is autoscale. */

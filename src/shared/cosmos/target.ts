@@ -21,7 +21,10 @@ export async function initTarget(
   for (const definition of CONTAINERS) {
     const { statusCode } = await db.containers.createIfNotExists({
       id: definition.name,
-      partitionKey: { paths: [definition.partitionKeyPath] },
+      partitionKey: {
+        paths: [definition.partitionKeyPath],
+        version: definition.partitionKeyVersion,
+      },
       ...(definition.indexingPolicy ? { indexingPolicy: definition.indexingPolicy } : {}),
       ...throughputOptions(definition, mode),
     });

@@ -38,6 +38,8 @@ export class CosmosTargetInspector implements TargetInspector {
       if (!resource) return undefined;
       return {
         partitionKeyPaths: resource.partitionKey?.paths ?? [],
+        // Containers without a version are version 1 (the service's legacy default).
+        partitionKeyVersion: resource.partitionKey?.version ?? 1,
         indexingPolicy: resource.indexingPolicy,
       };
     } catch (error) {

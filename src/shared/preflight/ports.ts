@@ -40,6 +40,7 @@ export interface SourceInspector {
 
 export interface ContainerInfo {
   partitionKeyPaths: string[];
+  partitionKeyVersion: number;
   indexingPolicy: IndexingPolicy | undefined;
 }
 

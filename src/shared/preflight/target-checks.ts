@@ -90,6 +90,14 @@ async function checkContainer(
     if (extras.length > 0) {
       return check(id, title, 'warn', `index policy ${extras.join('; ')}`);
     }
+    if (container.partitionKeyVersion < definition.partitionKeyVersion) {
+      return check(
+        id,
+        title,
+        'warn',
+        `partition key version ${container.partitionKeyVersion} hashes only the first 100 bytes: keys longer than that (lookups of long usernames or emails) share a logical partition; recreate the container for version ${definition.partitionKeyVersion}`,
+      );
+    }
     return check(id, title, 'pass', `partition key ${definition.partitionKeyPath}, ${policy}`);
   } catch (error) {
     return check(id, title, 'fail', firstLine(error));

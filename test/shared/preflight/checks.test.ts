@@ -134,6 +134,9 @@ describe('target checks (real local Cosmos server)', () => {
     await initTarget(world.cosmos, database, 'manual');
     const db = world.cosmos.database(database);
     await db.container('votes').delete();
+    await db.container('leases').delete();
+    // No version: the legacy hash of the first 100 bytes.
+    await db.containers.create({ id: 'leases', partitionKey: { paths: ['/id'] } });
     await db.container('comments').delete();
     await db.containers.create({ id: 'comments', partitionKey: { paths: ['/id'] } });
     await db.container('posts').delete();
@@ -174,6 +177,10 @@ describe('target checks (real local Cosmos server)', () => {
       reason: 'index policy has extra composite index (/username ASC, /email DESC)',
     });
     expect(byId['target.container.migration']!.verdict).toBe('pass');
+    expect(byId['target.container.leases']).toMatchObject({
+      verdict: 'warn',
+      reason: expect.stringMatching(/^partition key version 1 hashes only the first 100 bytes/),
+    });
   });
 });
 
