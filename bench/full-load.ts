@@ -86,39 +86,42 @@ async function main() {
 
       // Sink ceiling: the same documents, already built, bulk-upserted at the pipeline's concurrency.
       const documents = await buildDocuments(url);
-      await initTarget(client, `sink_${label}`, 'manual');
-      const writer = new CosmosDocumentWriter(
-        client,
-        `sink_${label}`,
-        new RuBudget(0),
-        concurrency,
-      );
-      let started = performance.now();
-      await mapConcurrent(Object.entries(documents), 1, ([container, docs]) =>
-        writer.upsertAll(container, docs),
-      );
-      const sinkSeconds = (performance.now() - started) / 1000;
       const sinkDocs = Object.values(documents).reduce((n, d) => n + d.length, 0);
-      log(`${label}: sink ${sinkDocs} docs in ${sinkSeconds.toFixed(1)} s`);
-      // The local server keeps everything in memory: each phase starts from an empty server.
-      await client.database(`sink_${label}`).delete();
-
-      await initTarget(client, `pipeline_${label}`, 'manual');
-      const pipeline = await runPipeline(url, cosmos.endpoint, cosmos.key, `pipeline_${label}`);
-      if (pipeline.status !== 'completed' || pipeline.lostRows !== 0)
-        throw new Error(`pipeline ${label} ended ${pipeline.status}`);
-      const { validation } = pipeline;
-      if (!validation.ready || validation.checked !== pipeline.documents)
-        throw new Error(
-          `validation ${label}: rate ${validation.consistencyRate}, ${validation.checked} checked`,
+      let sinkSeconds = Infinity;
+      let pipeline: PipelineResult | undefined;
+      // Each phase twice, alternating, best time kept: one run is noisy on a shared 2-core machine.
+      for (let rep = 0; rep < REPETITIONS; rep++) {
+        const sinkDatabase = `sink_${label}_${rep}`;
+        await initTarget(client, sinkDatabase, 'manual');
+        const writer = new CosmosDocumentWriter(client, sinkDatabase, new RuBudget(0), concurrency);
+        const started = performance.now();
+        await mapConcurrent(Object.entries(documents), 1, ([container, docs]) =>
+          writer.upsertAll(container, docs),
         );
-      log(
-        `${label}: pipeline ${pipeline.documents} docs in ${pipeline.seconds.toFixed(1)} s, peak RSS +${pipeline.peakRssGrowthMb.toFixed(1)} MB, peak heap ${pipeline.peakHeapMb.toFixed(1)} MB`,
-      );
-      log(
-        `${label}: full validation ${validation.checked} docs in ${validation.seconds.toFixed(1)} s, peak RSS +${validation.peakRssGrowthMb.toFixed(1)} MB`,
-      );
-      await client.database(`pipeline_${label}`).delete();
+        const seconds = (performance.now() - started) / 1000;
+        sinkSeconds = Math.min(sinkSeconds, seconds);
+        log(`${label}: sink ${sinkDocs} docs in ${seconds.toFixed(1)} s`);
+        // The local server keeps everything in memory: each phase starts from an empty server.
+        await client.database(sinkDatabase).delete();
+
+        const pipelineDatabase = `pipeline_${label}_${rep}`;
+        await initTarget(client, pipelineDatabase, 'manual');
+        const run = await runPipeline(url, cosmos.endpoint, cosmos.key, pipelineDatabase);
+        await client.database(pipelineDatabase).delete();
+        if (run.status !== 'completed' || run.lostRows !== 0)
+          throw new Error(`pipeline ${label} ended ${run.status}`);
+        if (!run.validation.ready || run.validation.checked !== run.documents)
+          throw new Error(
+            `validation ${label}: rate ${run.validation.consistencyRate}, ${run.validation.checked} checked`,
+          );
+        log(
+          `${label}: pipeline ${run.documents} docs in ${run.seconds.toFixed(1)} s, peak RSS +${run.peakRssGrowthMb.toFixed(1)} MB, peak heap ${run.peakHeapMb.toFixed(1)} MB; ` +
+            `full validation in ${run.validation.seconds.toFixed(1)} s, peak RSS +${run.validation.peakRssGrowthMb.toFixed(1)} MB`,
+        );
+        pipeline = pipeline ? best(pipeline, run) : run;
+      }
+      pipeline = pipeline!;
+      const { validation } = pipeline;
       results[label] = {
         rows: seeded.total,
         sinkDocsPerSec: sinkDocs / sinkSeconds,
@@ -131,7 +134,7 @@ async function main() {
       if (label === '10k') {
         await initTarget(client, 'naive_10k', 'manual');
         const pool = createSourcePool(url, { max: 4 });
-        started = performance.now();
+        const started = performance.now();
         const written = await naiveLoad(pool, (name) =>
           client.database('naive_10k').container(name),
         );
@@ -188,6 +191,23 @@ async function main() {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
+const REPETITIONS = 2;
+
+/** The faster time of each phase; memory keeps the higher peak, so repetition cannot hide growth. */
+function best(a: PipelineResult, b: PipelineResult): PipelineResult {
+  return {
+    ...a,
+    seconds: Math.min(a.seconds, b.seconds),
+    peakRssGrowthMb: Math.max(a.peakRssGrowthMb, b.peakRssGrowthMb),
+    peakHeapMb: Math.max(a.peakHeapMb, b.peakHeapMb),
+    validation: {
+      ...a.validation,
+      seconds: Math.min(a.validation.seconds, b.validation.seconds),
+      peakRssGrowthMb: Math.max(a.validation.peakRssGrowthMb, b.validation.peakRssGrowthMb),
+    },
+  };
+}
+
 async function buildDocuments(url: string): Promise<Record<string, CosmosDocument[]>> {
   const reader = new PostgresSourceReader(createSourcePool(url));
   const documents: Record<string, CosmosDocument[]> = {};
@@ -214,6 +234,7 @@ function runPipeline(
         ...(process.env.BENCH_OLD_SPACE_MB
           ? [`--max-old-space-size=${process.env.BENCH_OLD_SPACE_MB}`]
           : []),
+
         ...(process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
       ],
     });

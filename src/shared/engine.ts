@@ -41,6 +41,8 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
   let validations: CosmosValidationStore | undefined;
   let metrics: Metrics | undefined;
   const budget = new RuBudget(config.migration.ruBudgetPerSecond);
+  // Bulk calls in flight for the whole process: every batch's share, lent to the others.
+  const bulkCallsInFlight = config.migration.writeConcurrency * config.migration.batchConcurrency;
 
   const engine: Engine = {
     config,
@@ -65,7 +67,7 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
         engine.cosmos,
         config.cosmos.database,
         budget,
-        config.migration.writeConcurrency,
+        bulkCallsInFlight,
         config.cosmos.maxThrottleRetries,
       );
       return writer;
@@ -79,7 +81,7 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
         engine.cosmos,
         config.cosmos.database,
         budget,
-        config.migration.writeConcurrency,
+        bulkCallsInFlight,
         config.cosmos.maxThrottleRetries,
       );
       return reader;

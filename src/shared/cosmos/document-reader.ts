@@ -2,7 +2,7 @@ import { CosmosClient, SqlParameter } from '@azure/cosmos';
 import { DocumentKind } from '../entities/entity';
 import { RuBudget } from '../migration/ru-budget';
 import { KeyRange } from '../postgres/source-reader';
-import { mapConcurrent } from '../concurrency';
+import { Semaphore } from '../concurrency';
 import { BulkPacer, bulkChunks, bulkWithRetry } from './bulk';
 
 export interface DocumentRef {
@@ -45,21 +45,24 @@ const PAGE_SIZE = 1000;
 
 export class CosmosDocumentReader implements DocumentReader {
   private readonly pacer: BulkPacer;
+  private readonly inFlight: Semaphore;
 
+  /** `maxInFlight` bulk calls for the whole process, shared by every batch (as the writer's). */
   constructor(
     private readonly client: CosmosClient,
     private readonly database: string,
     budget: RuBudget,
-    private readonly concurrency: number,
+    maxInFlight: number,
     private readonly maxRetries = 30,
   ) {
     this.pacer = new BulkPacer(budget, INITIAL_RU_PER_READ);
+    this.inFlight = new Semaphore(maxInFlight);
   }
 
   async readMany(containerName: string, refs: DocumentRef[]): Promise<Map<string, StoredDocument>> {
     const container = this.container(containerName);
     const found = new Map<string, StoredDocument>();
-    await mapConcurrent(bulkChunks(refs), this.concurrency, async (chunk) => {
+    const read = async (chunk: DocumentRef[]) => {
       const responses = await bulkWithRetry(
         container,
         chunk.map(({ id, pk }) => ({ operationType: 'Read', id, partitionKey: pk })),
@@ -75,7 +78,8 @@ export class CosmosDocumentReader implements DocumentReader {
           );
         }
       });
-    });
+    };
+    await Promise.all(bulkChunks(refs).map((chunk) => this.inFlight.use(() => read(chunk))));
     return found;
   }
 

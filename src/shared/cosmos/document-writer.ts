@@ -1,7 +1,13 @@
-import { CosmosClient, JSONObject, OperationResponse } from '@azure/cosmos';
+import {
+  Container,
+  CosmosClient,
+  JSONObject,
+  OperationInput,
+  OperationResponse,
+} from '@azure/cosmos';
 import { CosmosDocument } from '../entities/entity';
 import { RuBudget } from '../migration/ru-budget';
-import { mapConcurrent } from '../concurrency';
+import { Semaphore } from '../concurrency';
 import { BulkPacer, bulkChunks, bulkWithRetry } from './bulk';
 import { DocumentRef } from './document-reader';
 
@@ -27,21 +33,24 @@ export interface DocumentWriter {
 const INITIAL_RU_PER_DOCUMENT = 10;
 
 /**
- * Bulk upserts and deletes in calls of 100, `concurrency` calls in flight, retrying what the
- * server answers with a retryable status; operations it rejects (400, 413, ...) come back as
- * `rejected` for the caller to report.
+ * Bulk upserts and deletes in calls of 100, retrying what the server answers with a retryable
+ * status; operations it rejects (400, 413, ...) come back as `rejected` for the caller to
+ * report. At most `maxInFlight` calls are in flight for the whole process, shared by every
+ * batch: while one batch reads its rows, the others use its share.
  */
 export class CosmosDocumentWriter implements DocumentWriter {
   private readonly pacer: BulkPacer;
+  private readonly inFlight: Semaphore;
 
   constructor(
     private readonly client: CosmosClient,
     private readonly database: string,
     budget: RuBudget,
-    private readonly concurrency: number,
+    maxInFlight: number,
     private readonly maxRetries = 30,
   ) {
     this.pacer = new BulkPacer(budget, INITIAL_RU_PER_DOCUMENT);
+    this.inFlight = new Semaphore(maxInFlight);
   }
 
   upsertAll(containerName: string, documents: CosmosDocument[]): Promise<WriteResult> {
@@ -64,32 +73,44 @@ export class CosmosDocumentWriter implements DocumentWriter {
   private async write<T extends DocumentRef>(
     containerName: string,
     documents: T[],
-    operation: (document: T) => Parameters<typeof bulkWithRetry>[1][number],
+    operation: (document: T) => OperationInput,
     alsoFine?: number,
   ): Promise<WriteResult> {
     const container = this.client.database(this.database).container(containerName);
-    const results = await mapConcurrent(bulkChunks(documents), this.concurrency, async (chunk) => {
-      const responses = await bulkWithRetry(
-        container,
-        chunk.map(operation),
-        this.pacer,
-        this.maxRetries,
-      );
-      const result: WriteResult = { written: 0, rejected: [] };
-      responses.forEach((response, i) => {
-        const status = response?.statusCode ?? 0;
-        if ((status >= 200 && status < 300) || status === alsoFine) result.written++;
-        else {
-          const { id, pk } = chunk[i]!;
-          result.rejected.push({ id, pk, status, message: describeRejection(response) });
-        }
-      });
-      return result;
-    });
+    const chunks = bulkChunks(documents);
+    const results = await Promise.all(
+      chunks.map((chunk) =>
+        this.inFlight.use(() => this.writeChunk(container, chunk, operation, alsoFine)),
+      ),
+    );
     return {
       written: results.reduce((sum, r) => sum + r.written, 0),
       rejected: results.flatMap((r) => r.rejected),
     };
+  }
+
+  private async writeChunk<T extends DocumentRef>(
+    container: Container,
+    chunk: T[],
+    operation: (document: T) => OperationInput,
+    alsoFine?: number,
+  ): Promise<WriteResult> {
+    const responses = await bulkWithRetry(
+      container,
+      chunk.map(operation),
+      this.pacer,
+      this.maxRetries,
+    );
+    const result: WriteResult = { written: 0, rejected: [] };
+    responses.forEach((response, i) => {
+      const status = response?.statusCode ?? 0;
+      if ((status >= 200 && status < 300) || status === alsoFine) result.written++;
+      else {
+        const { id, pk } = chunk[i]!;
+        result.rejected.push({ id, pk, status, message: describeRejection(response) });
+      }
+    });
+    return result;
   }
 }
 

@@ -33,8 +33,8 @@ export async function migrateBatch(
   await deps.store.saveBatch(running);
   try {
     const entity = entityModule(batch.entity);
-    const rows = await deps.source.readBatch(entity, batch.range);
-    const transformed = transformBatch(entity, rows);
+    // The rows are not kept past the transform: a batch in flight holds its documents only.
+    const transformed = transformBatch(entity, await deps.source.readBatch(entity, batch.range));
     const { result: written, stats } = await measureRequests(() =>
       deps.writer.upsertAll(entity.container, transformed.documents),
     );
@@ -58,7 +58,7 @@ export async function migrateBatch(
       status: 'done',
       finishedAt: new Date().toISOString(),
       lastError: null,
-      rowsRead: rows.length,
+      rowsRead: transformed.rowsRead,
       rowsMigrated: transformed.rowsTransformed - rejectedRows.size,
       documentsWritten: written.written,
       rowErrors: rowErrors.length,

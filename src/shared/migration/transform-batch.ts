@@ -9,6 +9,7 @@ export interface TransformedBatch {
   documents: CosmosDocument[];
   /** `owners[i]` is the source row of `documents[i]`, to report a document the server rejects. */
   owners: string[];
+  rowsRead: number;
   rowsTransformed: number;
   rowErrors: RowErrorRecord[];
   findings: Record<string, number>;
@@ -25,6 +26,7 @@ export function transformBatch(
   const result: TransformedBatch = {
     documents: [],
     owners: [],
+    rowsRead: rows.length,
     rowsTransformed: 0,
     rowErrors: [],
     findings: {},
@@ -70,7 +72,10 @@ function textLength(value: unknown): number {
   if (typeof value === 'string') return value.length;
   if (value === null || typeof value !== 'object') return 8;
   let total = 0;
-  for (const [key, inner] of Object.entries(value)) total += key.length + textLength(inner);
+  // for...in instead of Object.entries: this runs for every row and allocates nothing.
+  for (const key in value) {
+    total += key.length + textLength((value as Record<string, unknown>)[key]);
+  }
   return total;
 }
 
