@@ -3,7 +3,7 @@ import { DocumentKind } from '../entities/entity';
 import { RuBudget } from '../migration/ru-budget';
 import { KeyRange } from '../postgres/source-reader';
 import { Semaphore } from '../concurrency';
-import { BulkPacer, bulkChunks, bulkWithRetry } from './bulk';
+import { BULK_LIMIT, BulkPacer, bulkWithRetry } from './bulk';
 
 export interface DocumentRef {
   id: string;
@@ -20,8 +20,8 @@ export type StoredDocument = Record<string, unknown>;
 
 /** Reads the target for validation: point reads for documents, small key-only queries for extras. */
 export interface DocumentReader {
-  /** The documents found, keyed by `refKey`; absent ones are simply not in the map. */
-  readMany(container: string, refs: DocumentRef[]): Promise<Map<string, StoredDocument>>;
+  /** The document of each ref, in the order given; `undefined` where there is none. */
+  readMany(container: string, refs: DocumentRef[]): Promise<(StoredDocument | undefined)[]>;
   /** Documents of these kinds whose source key falls in the range. */
   keysInRange(
     container: string,
@@ -59,10 +59,14 @@ export class CosmosDocumentReader implements DocumentReader {
     this.inFlight = new Semaphore(maxInFlight);
   }
 
-  async readMany(containerName: string, refs: DocumentRef[]): Promise<Map<string, StoredDocument>> {
+  async readMany(
+    containerName: string,
+    refs: DocumentRef[],
+  ): Promise<(StoredDocument | undefined)[]> {
     const container = this.container(containerName);
-    const found = new Map<string, StoredDocument>();
-    const read = async (chunk: DocumentRef[]) => {
+    const found = new Array<StoredDocument | undefined>(refs.length);
+    const read = async (start: number) => {
+      const chunk = refs.slice(start, start + BULK_LIMIT);
       const responses = await bulkWithRetry(
         container,
         chunk.map(({ id, pk }) => ({ operationType: 'Read', id, partitionKey: pk })),
@@ -71,7 +75,7 @@ export class CosmosDocumentReader implements DocumentReader {
       );
       responses.forEach((response, i) => {
         const status = response?.statusCode ?? 0;
-        if (status === 200) found.set(refKey(chunk[i]!), response!.resourceBody as StoredDocument);
+        if (status === 200) found[start + i] = response!.resourceBody as StoredDocument;
         else if (status !== 404) {
           throw new Error(
             `reading ${chunk[i]!.id} from ${containerName} failed with status ${status}`,
@@ -79,7 +83,11 @@ export class CosmosDocumentReader implements DocumentReader {
         }
       });
     };
-    await Promise.all(bulkChunks(refs).map((chunk) => this.inFlight.use(() => read(chunk))));
+    const starts = Array.from(
+      { length: Math.ceil(refs.length / BULK_LIMIT) },
+      (_, i) => i * BULK_LIMIT,
+    );
+    await Promise.all(starts.map((start) => this.inFlight.use(() => read(start))));
     return found;
   }
 

@@ -107,7 +107,7 @@ export async function compareScope(
   transformed.documents.forEach((document, i) => {
     const key = refKey(document);
     expectedKeys.add(key);
-    const found = actual.get(key);
+    const found = actual[i];
     const fields = found ? differingFields(document, found) : [];
     if (found && fields.length === 0) {
       counts.matched++;
