@@ -54,9 +54,12 @@ describe('validation functions', () => {
   let runId: string;
   const queue = new RecordingQueue();
 
+  /** Delivers until the queue is empty: finishing batches send more (the census, its search). */
   async function deliverAll() {
-    for (const message of queue.take()) {
-      await validateBatchHandler(message.body, context('validate-batch'));
+    for (let sent = queue.take(); sent.length > 0; sent = queue.take()) {
+      for (const message of sent) {
+        await validateBatchHandler(message.body, context('validate-batch'));
+      }
     }
   }
   async function get(validationId: string): Promise<ValidationSummary> {
@@ -176,6 +179,7 @@ describe('validation functions', () => {
       context('validate-batch-deadletter', { deadLetterReason: 'MaxDeliveryCountExceeded' }),
     );
     for (const message of rest) await validateBatchHandler(message.body, context('validate-batch'));
+    await deliverAll();
     const summary = await get(validationId);
     expect(summary).toMatchObject({ status: 'failed', ready: false });
     expect(summary.failedBatches[0]!.reason).toMatch(/MaxDeliveryCountExceeded/);

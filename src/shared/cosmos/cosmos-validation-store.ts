@@ -1,4 +1,5 @@
 import { CosmosClient } from '@azure/cosmos';
+import { EntityName } from '../entities/entity';
 import {
   ValidationBatchRecord,
   validationBatchId,
@@ -49,6 +50,26 @@ export class CosmosValidationStore implements ValidationStore {
 
   async saveBatch(batch: ValidationBatchRecord): Promise<void> {
     await this.state.upsert(batch);
+  }
+
+  async addBatches(
+    validationId: string,
+    entity: EntityName,
+    batches: ValidationBatchRecord[],
+    plannedBatches: number,
+  ): Promise<void> {
+    await this.state.upsertAll(batches);
+    // A patch, not a read-modify-write: censuses of other entities update the same record.
+    await this.state.container
+      .item(validationId, validationPartition(validationId))
+      .patch([{ op: 'set', path: `/plan/${entity}/batches`, value: plannedBatches }]);
+  }
+
+  async countRangeDone(validationId: string, entity: EntityName): Promise<ValidationRecord> {
+    const { resource } = await this.state.container
+      .item(validationId, validationPartition(validationId))
+      .patch<ValidationRecord>([{ op: 'incr', path: `/rangesDone/${entity}`, value: 1 }]);
+    return resource!;
   }
 
   async latestValidationId(): Promise<string | undefined> {

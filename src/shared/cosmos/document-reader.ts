@@ -34,6 +34,8 @@ export interface DocumentReader {
     kinds: readonly DocumentKind[],
     sourceIds: string[],
   ): Promise<StoredKey[]>;
+  /** How many documents the container holds. */
+  countDocuments(container: string): Promise<number>;
   /** Documents that are of none of these kinds or lack a string source key. */
   unattributed(container: string, kinds: readonly DocumentKind[]): Promise<StoredKey[]>;
 }
@@ -117,6 +119,13 @@ export class CosmosDocumentReader implements DocumentReader {
     return this.keys(containerName, kinds, (key) => `ARRAY_CONTAINS(@ids, c.${key})`, [
       { name: '@ids', value: sourceIds },
     ]);
+  }
+
+  async countDocuments(containerName: string): Promise<number> {
+    const { resources } = await this.container(containerName)
+      .items.query<number>('SELECT VALUE COUNT(1) FROM c')
+      .fetchAll();
+    return resources.reduce((sum, count) => sum + count, 0);
   }
 
   unattributed(containerName: string, kinds: readonly DocumentKind[]): Promise<StoredKey[]> {

@@ -46,7 +46,10 @@ export interface ValidationRecord {
   trigger: 'manual' | 'schedule' | 'recover';
   threshold: number;
   createdAt: string;
-  plan: Partial<Record<EntityName, { sourceRows: number; batches: number }>>;
+  /** `batches` grows when a census finds documents the ranges did not: extras to look for. */
+  plan: Partial<Record<EntityName, { sourceRows: number; batches: number; ranges: number }>>;
+  /** Range batches done per entity (full mode): the last one sends the census. */
+  rangesDone: Partial<Record<EntityName, number>>;
   resumes: number;
   repairs: RepairRecord[];
 }
@@ -62,11 +65,17 @@ export interface RepairRecord {
 
 export type ValidationBatchStatus = 'queued' | 'running' | 'done' | 'failed';
 
-/** How a validation batch picks its rows. */
+/**
+ * What a validation batch covers. Full mode compares `range`s, then a `census` counts the
+ * container: when it holds exactly the documents the ranges found, there is no extra and
+ * nothing more to do; otherwise `claims` batches ask, range by range, which stored documents
+ * claim a source row there, and an `unattributed` sweep finds those that claim none.
+ */
 export type BatchScope =
   | { kind: 'range'; range: KeyRange }
   | { kind: 'ids'; ids: string[] }
-  /** Documents of no known kind or without a source key: all extras (full mode, once per entity). */
+  | { kind: 'census' }
+  | { kind: 'claims'; range: KeyRange }
   | { kind: 'unattributed' };
 
 export interface RepairStats {
@@ -94,6 +103,8 @@ export interface ValidationBatchRecord extends ValidationCounts {
   /** Every difference of this batch (at most a few per row), for repair and reports. */
   differences: Difference[];
   repaired: RepairStats | null;
+  /** Census only: documents in the container, and those the range batches found. */
+  census?: { stored: number; found: number };
 }
 
 export interface ValidationMessage {

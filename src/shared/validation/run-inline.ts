@@ -17,20 +17,19 @@ export async function runValidationInline(
   options: StartValidationOptions,
   concurrency: number,
 ): Promise<ValidationSummary> {
-  const queue = new InlineQueue<ValidationMessage>(async ({ body }) => {
-    try {
-      await validateBatch(deps, body);
-    } catch (error) {
-      await failValidationBatch(deps, body, errorMessage(error));
-    }
-  }, concurrency);
   const inline: ValidationDeps = {
     source: deps.source,
     reader: deps.reader,
     writer: deps.writer,
     validations: deps.validations,
     verifyTarget: (containers) => deps.verifyTarget(containers),
-    validationQueue: queue,
+    validationQueue: new InlineQueue<ValidationMessage>(async ({ body }) => {
+      try {
+        await validateBatch(inline, body);
+      } catch (error) {
+        await failValidationBatch(inline, body, errorMessage(error));
+      }
+    }, concurrency),
   };
   const { validationId } = await startValidation(inline, options);
   return getValidation(deps, validationId);

@@ -45,7 +45,7 @@ export function newValidationId(now = new Date()): string {
 
 /**
  * Plans a validation and sends one message per batch. Full mode covers each table with keyset
- * ranges plus one sweep for documents no source row can claim; sample mode draws ids uniformly;
+ * ranges, then a census of each container (see BatchScope); sample mode draws ids uniformly;
  * window mode takes the rows whose documents may have changed in a time window.
  */
 export async function startValidation(
@@ -75,6 +75,7 @@ export async function startValidation(
     threshold: options.threshold,
     createdAt: new Date().toISOString(),
     plan: {},
+    rangesDone: {},
     resumes: 0,
     repairs: [],
   };
@@ -82,12 +83,17 @@ export async function startValidation(
   for (const entity of entities) {
     const { scopes, sourceRows } = await planScopes(deps, entity, options);
     scopes.forEach((scope, seq) => batches.push(newBatch(validation, entity, seq, scope)));
-    validation.plan[entity] = { sourceRows, batches: scopes.length };
+    const ranges = scopes.filter((scope) => scope.kind === 'range').length;
+    validation.plan[entity] = { sourceRows, batches: scopes.length, ranges };
+    validation.rangesDone[entity] = 0;
   }
   await deps.validations.createValidation(validation, batches);
   if (options.mode !== 'window') await deps.validations.setLatestValidation(validationId);
+  // The census is sent by the last range batch to finish (or by a resume).
   await deps.validationQueue.send(
-    batches.map((batch) => ({ messageId: batch.id, body: validationMessage(batch) })),
+    batches
+      .filter((batch) => batch.scope.kind !== 'census')
+      .map((batch) => ({ messageId: batch.id, body: validationMessage(batch) })),
   );
   return {
     validationId,
@@ -114,7 +120,7 @@ async function planScopes(
       kind: 'range',
       range: { from: i === 0 ? null : uppers[i - 1]!, to },
     }));
-    return { scopes: [...ranges, { kind: 'unattributed' }], sourceRows };
+    return { scopes: [...ranges, { kind: 'census' }], sourceRows };
   }
   const ids =
     options.mode === 'sample'
@@ -147,7 +153,7 @@ function chunk<T>(items: T[], size: number): T[][] {
   return parts;
 }
 
-function newBatch(
+export function newBatch(
   validation: ValidationRecord,
   entity: EntityName,
   seq: number,

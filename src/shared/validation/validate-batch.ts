@@ -4,6 +4,7 @@ import { CosmosDocument, EntityModule } from '../entities/entity';
 import { entityModule, SourceRow } from '../entities/registry';
 import { errorMessage } from '../errors';
 import { transformBatch } from '../migration/transform-batch';
+import { countRange, takeCensus } from './census';
 import { ValidationDeps } from './deps';
 import { differingFields, fieldValues } from './compare';
 import {
@@ -18,15 +19,16 @@ import {
 
 export type ValidationBatchOutcome =
   | { kind: 'validated'; batch: ValidationBatchRecord }
-  | { kind: 'skipped'; reason: 'already-done' | 'unknown-batch' };
+  | { kind: 'skipped'; reason: 'already-done' | 'unknown-batch' | 'ranges-pending' };
 
 /**
  * Compares one batch: builds the expected documents with the migration's own entity module,
- * point-reads the actual ones, and asks Cosmos which documents claim a source row in the
- * batch, to find extras. Safe to run twice; a failure is recorded and rethrown for redelivery.
+ * point-reads the actual ones and classifies them; batches that look for extras ask Cosmos
+ * which documents claim a source row of theirs. Safe to run twice; a failure is recorded and
+ * rethrown for redelivery.
  */
 export async function validateBatch(
-  deps: Omit<ValidationDeps, 'validationQueue'>,
+  deps: ValidationDeps,
   message: ValidationMessage,
 ): Promise<ValidationBatchOutcome> {
   const batch = await deps.validations.getBatch(message.validationId, message.batchId);
@@ -34,6 +36,7 @@ export async function validateBatch(
   if (batch.status === 'done') return { kind: 'skipped', reason: 'already-done' };
   const validation = await deps.validations.getValidation(message.validationId);
   if (!validation) return { kind: 'skipped', reason: 'unknown-batch' };
+  if (batch.scope.kind === 'census') return takeCensus(deps, validation, batch);
 
   const started = Date.now();
   const running: ValidationBatchRecord = {
@@ -65,6 +68,7 @@ export async function validateBatch(
       lastError: null,
     };
     await deps.validations.saveBatch(done);
+    if (batch.scope.kind === 'range') await countRange(deps, done);
     return { kind: 'validated', batch: done };
   } catch (error) {
     await deps.validations
@@ -87,17 +91,21 @@ export async function compareScope(
   scope: BatchScope,
 ): Promise<ComparedScope> {
   const rows =
-    scope.kind === 'range'
+    scope.kind === 'range' || scope.kind === 'claims'
       ? await deps.source.readBatch(entity, scope.range)
       : scope.kind === 'ids'
         ? await deps.source.readRows(entity, scope.ids)
         : [];
   const transformed = transformBatch(entity, rows);
   const counts = emptyCounts();
-  counts.rowsRead = rows.length;
-  counts.rowErrors = transformed.rowErrors.length;
+  // A claims batch looks for extras only: its range's documents were compared already.
+  const compare = scope.kind !== 'claims';
+  if (compare) {
+    counts.rowsRead = rows.length;
+    counts.rowErrors = transformed.rowErrors.length;
+  }
   const [actual, stored] = await Promise.all([
-    deps.reader.readMany(entity.container, transformed.documents),
+    compare ? deps.reader.readMany(entity.container, transformed.documents) : [],
     claimingDocuments(deps, entity, scope),
   ]);
 
@@ -107,6 +115,7 @@ export async function compareScope(
   transformed.documents.forEach((document, i) => {
     const key = refKey(document);
     expectedKeys.add(key);
+    if (!compare) return;
     const found = actual[i];
     const fields = found ? differingFields(document, found) : [];
     if (found && fields.length === 0) {
@@ -154,18 +163,22 @@ export async function compareScope(
   return { counts, differences, expected };
 }
 
+/** Stored documents that claim a source row of the scope (a range's are left to the census). */
 function claimingDocuments(
   deps: Pick<ValidationDeps, 'reader'>,
   entity: EntityModule<SourceRow>,
   scope: BatchScope,
 ): Promise<StoredKey[]> {
-  if (scope.kind === 'range') {
-    return deps.reader.keysInRange(entity.container, entity.documentKinds, scope.range);
+  switch (scope.kind) {
+    case 'claims':
+      return deps.reader.keysInRange(entity.container, entity.documentKinds, scope.range);
+    case 'ids':
+      return deps.reader.keysFor(entity.container, entity.documentKinds, scope.ids);
+    case 'unattributed':
+      return deps.reader.unattributed(entity.container, entity.documentKinds);
+    default:
+      return Promise.resolve([]);
   }
-  if (scope.kind === 'ids') {
-    return deps.reader.keysFor(entity.container, entity.documentKinds, scope.ids);
-  }
-  return deps.reader.unattributed(entity.container, entity.documentKinds);
 }
 
 /** Rewrites the expected documents that differ; deletes extras only when asked. */

@@ -1,3 +1,4 @@
+import { EntityName } from '../entities/entity';
 import { ValidationBatchRecord, ValidationRecord } from './records';
 
 /** Where validations and their batch results are kept (the `migration` container in Cosmos). */
@@ -10,6 +11,15 @@ export interface ValidationStore {
   /** Every batch of the validation, a few at a time (batches carry their differences). */
   batches(validation: ValidationRecord): AsyncIterable<ValidationBatchRecord[]>;
   saveBatch(batch: ValidationBatchRecord): Promise<void>;
+  /** Records more batches of a running validation (the census's extra search). */
+  addBatches(
+    validationId: string,
+    entity: EntityName,
+    batches: ValidationBatchRecord[],
+    plannedBatches: number,
+  ): Promise<void>;
+  /** Counts one more finished range batch of the entity, atomically; the updated record. */
+  countRangeDone(validationId: string, entity: EntityName): Promise<ValidationRecord>;
   /** The newest full or sample validation, for reports. */
   latestValidationId(): Promise<string | undefined>;
   setLatestValidation(validationId: string): Promise<void>;

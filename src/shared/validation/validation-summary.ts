@@ -74,6 +74,8 @@ export async function summarizeValidation(
     };
   }
   const failedBatches: ValidationSummary['failedBatches'] = [];
+  // A census waits for every range of its entity: after a failed range it can never run.
+  const waitingCensus = new Map<EntityName, number>();
   let requestCharge = 0;
   let throttled = 0;
   let finishedAt = validation.createdAt;
@@ -90,6 +92,9 @@ export async function summarizeValidation(
           reason: batch.lastError ?? 'unknown',
         });
       }
+      if (batch.scope.kind === 'census' && batch.status === 'queued') {
+        waitingCensus.set(batch.entity, (waitingCensus.get(batch.entity) ?? 0) + 1);
+      }
       if (batch.status !== 'done') continue;
       add(verdict, batch);
       requestCharge += batch.requestCharge;
@@ -100,10 +105,12 @@ export async function summarizeValidation(
   }
   const totals = emptyCounts();
   let unfinished = 0;
-  for (const verdict of Object.values(entities)) {
+  const failedEntities = new Set(failedBatches.map((batch) => batch.entity));
+  for (const [name, verdict] of Object.entries(entities) as [EntityName, EntityVerdict][]) {
     const { total, done, failed, running } = verdict.batches;
     verdict.batches.queued = total - done - failed - running;
-    unfinished += total - done - failed;
+    const blocked = failedEntities.has(name) ? (waitingCensus.get(name) ?? 0) : 0;
+    unfinished += total - done - failed - blocked;
     verdict.consistencyRate = rate(verdict);
     add(totals, verdict);
   }

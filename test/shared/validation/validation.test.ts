@@ -75,6 +75,9 @@ describe('validation', () => {
     expect(summary.ready).toBe(true);
     expect(summary.consistencyRate).toBe(1);
     expect(summary.totals.mismatched + summary.totals.missing + summary.totals.extra).toBe(0);
+    // The census found every stored document among the ranges': no query per range was needed.
+    const record = (await engine.validations.getValidation(summary.validationId))!;
+    for (const entity of Object.values(record.plan)) expect(entity.batches).toBe(entity.ranges + 1);
     // Every stored document was compared and matched.
     let stored = 0;
     for (const name of DATA_CONTAINERS) stored += (await documents(name)).length;
@@ -167,6 +170,11 @@ describe('validation', () => {
     expect(summary.status).toBe('completed');
     expect(summary.ready).toBe(false);
     expect(found(summary)).toEqual(planted);
+    // Each container holds extras, so each census planned a claims batch per range and a sweep.
+    const record = (await engine.validations.getValidation(summary.validationId))!;
+    for (const entity of Object.values(record.plan)) {
+      expect(entity.batches).toBe(2 * entity.ranges + 2);
+    }
     for (const [key, fields] of fieldsOf) {
       const [entity, id] = key.split('|');
       const difference = summary.entities[entity as 'users']!.differences.find((d) => d.id === id)!;
