@@ -76,6 +76,8 @@ async function main() {
     for (const [label, targetRows] of [
       ['10k', 10_000],
       ['100k', 100_000],
+      // Three times larger again: shows whether memory keeps growing with the table.
+      ['300k', 300_000],
     ] as const) {
       const url = await postgres.createDatabase(`bench_${label}`);
       const seedPool = new pg.Pool({ connectionString: url });
@@ -90,7 +92,7 @@ async function main() {
       let sinkSeconds = Infinity;
       let pipeline: PipelineResult | undefined;
       // Each phase twice, alternating, best time kept: one run is noisy on a shared 2-core machine.
-      for (let rep = 0; rep < REPETITIONS; rep++) {
+      for (let rep = 0; rep < (label === '300k' ? 1 : REPETITIONS); rep++) {
         const sinkDatabase = `sink_${label}_${rep}`;
         await initTarget(client, sinkDatabase, 'manual');
         const writer = new CosmosDocumentWriter(client, sinkDatabase, new RuBudget(0), concurrency);
@@ -155,6 +157,7 @@ async function main() {
 
   const large = results['100k']!;
   const small = results['10k']!;
+  const largest = results['300k']!;
   const summary = {
     sinkDocsPerSec: Math.round(large.sinkDocsPerSec),
     pipelineDocsPerSec: Math.round(large.pipelineDocsPerSec),
@@ -163,10 +166,12 @@ async function main() {
     pipelineToSinkAt10k: round(small.pipelineDocsPerSec / small.sinkDocsPerSec),
     speedupVsNaive: round(small.pipelineDocsPerSec / naiveDocsPerSec),
     rssGrowthMb: round(large.peakRssGrowthMb - small.peakRssGrowthMb),
+    rssGrowthMbFrom100kTo300k: round(largest.peakRssGrowthMb - large.peakRssGrowthMb),
+    pipelineToSinkAt300k: round(largest.pipelineDocsPerSec / largest.sinkDocsPerSec),
     validateDocsPerSec: Math.round(large.validateDocsPerSec),
     validateToMigrate: round(large.validateDocsPerSec / large.pipelineDocsPerSec),
     validateRssGrowthMb: round(large.validateRssGrowthMb - small.validateRssGrowthMb),
-    sourceRows: { '10k': small.rows, '100k': large.rows },
+    sourceRows: { '10k': small.rows, '100k': large.rows, '300k': largest.rows },
     concurrency: {
       batches: base.migration.batchConcurrency,
       bulkCallsPerBatch: base.migration.writeConcurrency,
@@ -182,7 +187,9 @@ async function main() {
     log(
       `naive baseline      ${summary.naiveDocsPerSec} docs/s (10k)   pipeline is ${summary.speedupVsNaive} x faster`,
     );
-    log(`engine peak RSS growth 10k -> 100k: ${summary.rssGrowthMb} MB`);
+    log(
+      `engine peak RSS growth 10k -> 100k: ${summary.rssGrowthMb} MB; 100k -> 300k: ${summary.rssGrowthMbFrom100kTo300k} MB (pipeline ${summary.pipelineToSinkAt300k} x sink at 300k)`,
+    );
     log(
       `full validation     ${summary.validateDocsPerSec} docs/s (100k)  = ${summary.validateToMigrate} x pipeline; RSS growth 10k -> 100k: ${summary.validateRssGrowthMb} MB`,
     );
