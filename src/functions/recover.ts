@@ -2,7 +2,7 @@ import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { functionsEngine } from '../shared/functions-engine';
 import { errorResponse, json, parseInput, readJsonBody } from '../shared/http/responses';
 import { recoverSchema } from '../shared/validation/inputs';
-import { startValidation } from '../shared/validation/start-validation';
+import { startRecovery } from '../shared/validation/recover';
 
 /** Compares and repairs the rows created or updated in a time window (e.g. an outage). */
 export async function recover(
@@ -12,16 +12,7 @@ export async function recover(
   try {
     const input = parseInput(recoverSchema, await readJsonBody(request));
     const engine = functionsEngine();
-    const result = await startValidation(engine, {
-      entities: input.entities,
-      mode: 'window',
-      window: { from: input.from, to: input.to },
-      batchSize: engine.config.migration.batchSize,
-      threshold: engine.config.validation.consistencyThreshold,
-      trigger: 'recover',
-      repair: true,
-      deleteExtras: input.deleteExtras ?? false,
-    });
+    const result = await startRecovery(engine, engine.config, input);
     context.log(`recover ${input.from}..${input.to}: validation ${result.validationId}`);
     return json(202, result, { Location: `/api/validations/${result.validationId}` });
   } catch (error) {

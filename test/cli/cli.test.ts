@@ -1,21 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initSource } from '../../src/shared/source/schema';
 import { seedSource } from '../../src/shared/source/seed';
+import { cli } from '../support/cli';
 import { cosmosTarget, freshDatabase, uniqueName } from '../support/servers';
-
-const BIN = path.resolve(__dirname, '../../bin/cosmos-migration.js');
-
-function cli(args: string[], env: Record<string, string>) {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    env: { ...process.env, CI: 'true', ...env },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 describe('cosmos-migration command line', () => {
   let env: Record<string, string>;

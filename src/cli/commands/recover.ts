@@ -1,7 +1,7 @@
 import { EntityName } from '../../shared/entities/entity';
 import { parseInput } from '../../shared/http/responses';
 import { recoverSchema } from '../../shared/validation/inputs';
-import { startValidation } from '../../shared/validation/start-validation';
+import { startRecovery } from '../../shared/validation/recover';
 import { getValidation } from '../../shared/validation/validation-queries';
 import { Environment } from '../environment';
 import { createLocalEngine } from '../local-engine';
@@ -29,16 +29,7 @@ export async function recoverCommand(
   });
   const engine = createLocalEngine(env.config);
   try {
-    const started = await startValidation(engine, {
-      entities: input.entities,
-      mode: 'window',
-      window: { from: input.from, to: input.to },
-      batchSize: env.config.migration.batchSize,
-      threshold: env.config.validation.consistencyThreshold,
-      trigger: 'recover',
-      repair: true,
-      deleteExtras: input.deleteExtras,
-    });
+    const started = await startRecovery(engine, env.config, input);
     output.info(`recover ${input.from} .. ${input.to}: ${started.batches} batches`);
     await engine.localValidationQueue.idle();
     const summary = await getValidation(engine, started.validationId);
