@@ -76,12 +76,11 @@ export function validationJson(summary: ValidationSummary) {
           extra: v.extra,
           rowErrors: v.rowErrors,
           consistencyRate: v.consistencyRate,
-          differences: v.differences.map((d) => ({
-            id: d.id,
-            class: d.class,
-            fields: d.fields,
-            ...(d.values ? { values: d.values } : {}),
-          })),
+          differences: v.differences.map((d) => ({ id: d.id, class: d.class, fields: d.fields })),
+          // Expected and actual values of the mismatched fields, by id (secrets masked).
+          values: Object.fromEntries(
+            v.differences.filter((d) => d.values).map((d) => [d.id, d.values]),
+          ),
         },
       ]),
     ),
