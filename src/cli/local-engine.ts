@@ -13,28 +13,29 @@ export interface LocalEngine extends Engine {
 
 /** The engine with in-process queues standing in for Service Bus: the same worker code runs here. */
 export function createLocalEngine(config: AppConfig): LocalEngine {
-  const queueOptions = {
-    concurrency: config.migration.batchConcurrency,
-    maxDeliveryCount: config.migration.maxDeliveryCount,
-  };
-  const localQueue = new InProcessQueue<BatchMessage>({
-    ...queueOptions,
-    handle: async ({ message }) => {
-      await migrateBatch(engine, message.body);
-    },
-    deadLetter: async (message, reason) => {
-      await failBatch(engine, message.body, reason);
-    },
-  });
-  const localValidationQueue = new InProcessQueue<ValidationMessage>({
-    ...queueOptions,
-    handle: async ({ message }) => {
-      await validateBatch(engine, message.body);
-    },
-    deadLetter: async (message, reason) => {
-      await failValidationBatch(engine, message.body, reason);
-    },
-  });
+  // Each worker function and its dead-letter handler, as the function app binds them.
+  const queue = <T>(
+    handle: (body: T) => Promise<unknown>,
+    deadLetter: (body: T, reason: string) => Promise<unknown>,
+  ) =>
+    new InProcessQueue<T>({
+      concurrency: config.migration.batchConcurrency,
+      maxDeliveryCount: config.migration.maxDeliveryCount,
+      handle: async ({ message }) => {
+        await handle(message.body);
+      },
+      deadLetter: async (message, reason) => {
+        await deadLetter(message.body, reason);
+      },
+    });
+  const localQueue = queue<BatchMessage>(
+    (body) => migrateBatch(engine, body),
+    (body, reason) => failBatch(engine, body, reason),
+  );
+  const localValidationQueue = queue<ValidationMessage>(
+    (body) => validateBatch(engine, body),
+    (body, reason) => failValidationBatch(engine, body, reason),
+  );
   const engine: Engine = createEngine(config, {
     migration: localQueue,
     validation: localValidationQueue,

@@ -1,26 +1,13 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initSource } from '../../src/shared/source/schema';
-import { seedSource } from '../../src/shared/source/seed';
-import { cli } from '../support/cli';
-import { cosmosTarget, freshDatabase, uniqueName } from '../support/servers';
+import { cli, seededEnvironment } from '../support/cli';
 
 describe('cosmos-migration preflight', () => {
   let env: Record<string, string>;
   let pool: pg.Pool;
 
   beforeAll(async () => {
-    const url = await freshDatabase('cli_pf');
-    pool = new pg.Pool({ connectionString: url });
-    await initSource(pool);
-    await seedSource(pool, { users: 50, seed: 21 });
-    const { endpoint, key } = cosmosTarget();
-    env = {
-      DATABASE_URL: url,
-      COSMOS_ENDPOINT: endpoint,
-      COSMOS_KEY: key,
-      COSMOS_DATABASE: uniqueName('cli_pf'),
-    };
+    ({ env, pool } = await seededEnvironment('cli_pf', { users: 50, seed: 21 }));
   });
   afterAll(() => pool?.end());
 

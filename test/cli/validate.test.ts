@@ -2,10 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCosmosClient } from '../../src/shared/cosmos/client';
 import { parseConfig } from '../../src/shared/config/config';
-import { initSource } from '../../src/shared/source/schema';
-import { seedSource } from '../../src/shared/source/seed';
-import { cli } from '../support/cli';
-import { cosmosTarget, freshDatabase, uniqueName } from '../support/servers';
+import { cli, seededEnvironment } from '../support/cli';
 
 interface ValidateJson {
   validationId: string;
@@ -28,17 +25,7 @@ describe('cosmos-migration validate, repair, recover, report', () => {
   let pool: pg.Pool;
 
   beforeAll(async () => {
-    const url = await freshDatabase('cliv');
-    pool = new pg.Pool({ connectionString: url });
-    await initSource(pool);
-    await seedSource(pool, { users: 50, seed: 21 });
-    const { endpoint, key } = cosmosTarget();
-    env = {
-      DATABASE_URL: url,
-      COSMOS_ENDPOINT: endpoint,
-      COSMOS_KEY: key,
-      COSMOS_DATABASE: uniqueName('cliv'),
-    };
+    ({ env, pool } = await seededEnvironment('cliv', { users: 50, seed: 21 }));
     expect(cli(['init-target'], env).code).toBe(0);
     const migrated = cli(['migrate', '--json'], env);
     runId = JSON.parse(migrated.stdout).runId;

@@ -1,4 +1,4 @@
-import { HttpRequest, InvocationContext } from '@azure/functions';
+import { HttpRequest } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateBatchHandler } from '../../src/functions/migrate-batch';
 import { migrateBatchDeadletter } from '../../src/functions/migrate-batch-deadletter';
@@ -7,26 +7,12 @@ import { migrationsResume } from '../../src/functions/migrations-resume';
 import { migrationsStart } from '../../src/functions/migrations-start';
 import { useFunctionsEngine } from '../../src/shared/functions-engine';
 import { BatchMessage } from '../../src/shared/migration/records';
-import { QueueMessage } from '../../src/shared/queue/queue';
 import { seedSource } from '../../src/shared/source/seed';
 import { createWorld, TestWorld } from '../support/engine';
-
-/** Stands in for Service Bus: keeps what was sent, so the test delivers it to the queue-triggered handler. */
-class RecordingQueue {
-  sent: QueueMessage<BatchMessage>[] = [];
-  async send(messages: QueueMessage<BatchMessage>[]) {
-    this.sent.push(...messages);
-  }
-}
+import { functionContext, RecordingQueue } from '../support/functions';
 
 const logs: string[] = [];
-const context = (functionName: string, triggerMetadata: Record<string, unknown> = {}) =>
-  new InvocationContext({
-    invocationId: `test-${functionName}`,
-    functionName,
-    logHandler: (_level, ...args) => logs.push(args.join(' ')),
-    triggerMetadata,
-  });
+const context = functionContext(logs);
 
 const post = (url: string, body?: unknown) =>
   new HttpRequest({
@@ -40,7 +26,7 @@ const post = (url: string, body?: unknown) =>
 
 describe('migration functions', () => {
   let world: TestWorld;
-  const queue = new RecordingQueue();
+  const queue = new RecordingQueue<BatchMessage>();
 
   beforeAll(async () => {
     world = await createWorld('fn');

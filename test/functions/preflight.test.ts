@@ -1,4 +1,4 @@
-import { HttpRequest, InvocationContext } from '@azure/functions';
+import { HttpRequest } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preflight } from '../../src/functions/preflight';
 import { createLocalEngine } from '../../src/cli/local-engine';
@@ -7,15 +7,11 @@ import { useFunctionsEngine } from '../../src/shared/functions-engine';
 import { PreflightReport } from '../../src/shared/preflight/report';
 import { seedSource } from '../../src/shared/source/seed';
 import { createWorld, TestWorld } from '../support/engine';
+import { functionContext } from '../support/functions';
 import { cosmosTarget, uniqueName } from '../support/servers';
 
 const logs: string[] = [];
-const context = () =>
-  new InvocationContext({
-    invocationId: 'test-preflight',
-    functionName: 'preflight',
-    logHandler: (_level, ...args) => logs.push(args.join(' ')),
-  });
+const context = () => functionContext(logs)('preflight');
 
 const get = (query = '') =>
   preflight(

@@ -1,4 +1,4 @@
-import { HttpRequest, InvocationContext } from '@azure/functions';
+import { HttpRequest } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationsReport } from '../../src/functions/migrations-report';
 import { recover } from '../../src/functions/recover';
@@ -10,31 +10,14 @@ import { validationsRepair } from '../../src/functions/validations-repair';
 import { validationsStart } from '../../src/functions/validations-start';
 import { useFunctionsEngine } from '../../src/shared/functions-engine';
 import { startMigration } from '../../src/shared/migration/start-migration';
-import { QueueMessage } from '../../src/shared/queue/queue';
 import { seedSource } from '../../src/shared/source/seed';
 import { ValidationMessage } from '../../src/shared/validation/records';
 import { ValidationSummary } from '../../src/shared/validation/validation-summary';
 import { createWorld, TestWorld } from '../support/engine';
-
-/** Stands in for Service Bus: keeps what was sent, so the test delivers it to the worker. */
-class RecordingQueue {
-  sent: QueueMessage<ValidationMessage>[] = [];
-  async send(messages: QueueMessage<ValidationMessage>[]) {
-    this.sent.push(...messages);
-  }
-  take() {
-    return this.sent.splice(0);
-  }
-}
+import { functionContext, RecordingQueue } from '../support/functions';
 
 const logs: string[] = [];
-const context = (functionName: string, triggerMetadata: Record<string, unknown> = {}) =>
-  new InvocationContext({
-    invocationId: `test-${functionName}`,
-    functionName,
-    logHandler: (_level, ...args) => logs.push(args.join(' ')),
-    triggerMetadata,
-  });
+const context = functionContext(logs);
 
 const request = (
   method: string,
@@ -52,7 +35,7 @@ const request = (
 describe('validation functions', () => {
   let world: TestWorld;
   let runId: string;
-  const queue = new RecordingQueue();
+  const queue = new RecordingQueue<ValidationMessage>();
 
   /** Delivers until the queue is empty: finishing batches send more (the census, its search). */
   async function deliverAll() {

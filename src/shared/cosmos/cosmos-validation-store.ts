@@ -45,7 +45,14 @@ export class CosmosValidationStore implements ValidationStore {
         validationBatchId(validation.validationId, entity, seq),
       ),
     );
-    return this.state.readChunks<ValidationBatchRecord>(ids, validation.pk);
+    return this.batchesById(validation.validationId, ids);
+  }
+
+  batchesById(validationId: string, batchIds: string[]): AsyncIterable<ValidationBatchRecord[]> {
+    return this.state.readChunks<ValidationBatchRecord>(
+      batchIds,
+      validationPartition(validationId),
+    );
   }
 
   async saveBatch(batch: ValidationBatchRecord): Promise<void> {

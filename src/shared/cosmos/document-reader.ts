@@ -2,8 +2,7 @@ import { CosmosClient, SqlParameter } from '@azure/cosmos';
 import { DocumentKind } from '../entities/entity';
 import { RuBudget } from '../migration/ru-budget';
 import { KeyRange } from '../postgres/source-reader';
-import { Semaphore } from '../concurrency';
-import { BULK_LIMIT, BulkPacer, bulkWithRetry } from './bulk';
+import { BulkRunner } from './bulk';
 
 export interface DocumentRef {
   id: string;
@@ -46,51 +45,33 @@ const INITIAL_RU_PER_READ = 1;
 const PAGE_SIZE = 1000;
 
 export class CosmosDocumentReader implements DocumentReader {
-  private readonly pacer: BulkPacer;
-  private readonly inFlight: Semaphore;
+  private readonly bulk: BulkRunner;
 
-  /** `maxInFlight` bulk calls for the whole process, shared by every batch (as the writer's). */
+  /** Bulk point reads in flight are capped for the whole process, as the writer's are. */
   constructor(
     private readonly client: CosmosClient,
     private readonly database: string,
     budget: RuBudget,
     maxInFlight: number,
-    private readonly maxRetries = 30,
+    maxRetries = 30,
   ) {
-    this.pacer = new BulkPacer(budget, INITIAL_RU_PER_READ);
-    this.inFlight = new Semaphore(maxInFlight);
+    this.bulk = new BulkRunner(budget, INITIAL_RU_PER_READ, maxInFlight, maxRetries);
   }
 
   async readMany(
     containerName: string,
     refs: DocumentRef[],
   ): Promise<(StoredDocument | undefined)[]> {
-    const container = this.container(containerName);
-    const found = new Array<StoredDocument | undefined>(refs.length);
-    const read = async (start: number) => {
-      const chunk = refs.slice(start, start + BULK_LIMIT);
-      const responses = await bulkWithRetry(
-        container,
-        chunk.map(({ id, pk }) => ({ operationType: 'Read', id, partitionKey: pk })),
-        this.pacer,
-        this.maxRetries,
-      );
-      responses.forEach((response, i) => {
-        const status = response?.statusCode ?? 0;
-        if (status === 200) found[start + i] = response!.resourceBody as StoredDocument;
-        else if (status !== 404) {
-          throw new Error(
-            `reading ${chunk[i]!.id} from ${containerName} failed with status ${status}`,
-          );
-        }
-      });
-    };
-    const starts = Array.from(
-      { length: Math.ceil(refs.length / BULK_LIMIT) },
-      (_, i) => i * BULK_LIMIT,
+    const responses = await this.bulk.runAll(
+      this.container(containerName),
+      refs.map(({ id, pk }) => ({ operationType: 'Read', id, partitionKey: pk })),
     );
-    await Promise.all(starts.map((start) => this.inFlight.use(() => read(start))));
-    return found;
+    return responses.map((response, i) => {
+      const status = response?.statusCode ?? 0;
+      if (status === 200) return response!.resourceBody as StoredDocument;
+      if (status === 404) return undefined;
+      throw new Error(`reading ${refs[i]!.id} from ${containerName} failed with status ${status}`);
+    });
   }
 
   keysInRange(

@@ -1,14 +1,7 @@
-import {
-  Container,
-  CosmosClient,
-  JSONObject,
-  OperationInput,
-  OperationResponse,
-} from '@azure/cosmos';
+import { CosmosClient, JSONObject, OperationInput, OperationResponse } from '@azure/cosmos';
 import { CosmosDocument } from '../entities/entity';
 import { RuBudget } from '../migration/ru-budget';
-import { Semaphore } from '../concurrency';
-import { BulkPacer, bulkChunks, bulkWithRetry } from './bulk';
+import { BulkRunner } from './bulk';
 import { DocumentRef } from './document-reader';
 
 export interface RejectedDocument {
@@ -33,24 +26,20 @@ export interface DocumentWriter {
 const INITIAL_RU_PER_DOCUMENT = 10;
 
 /**
- * Bulk upserts and deletes in calls of 100, retrying what the server answers with a retryable
- * status; operations it rejects (400, 413, ...) come back as `rejected` for the caller to
- * report. At most `maxInFlight` calls are in flight for the whole process, shared by every
- * batch: while one batch reads its rows, the others use its share.
+ * Bulk upserts and deletes (see BulkRunner); operations the server rejects (400, 413, ...)
+ * come back as `rejected` for the caller to report.
  */
 export class CosmosDocumentWriter implements DocumentWriter {
-  private readonly pacer: BulkPacer;
-  private readonly inFlight: Semaphore;
+  private readonly bulk: BulkRunner;
 
   constructor(
     private readonly client: CosmosClient,
     private readonly database: string,
     budget: RuBudget,
     maxInFlight: number,
-    private readonly maxRetries = 30,
+    maxRetries = 30,
   ) {
-    this.pacer = new BulkPacer(budget, INITIAL_RU_PER_DOCUMENT);
-    this.inFlight = new Semaphore(maxInFlight);
+    this.bulk = new BulkRunner(budget, INITIAL_RU_PER_DOCUMENT, maxInFlight, maxRetries);
   }
 
   upsertAll(containerName: string, documents: CosmosDocument[]): Promise<WriteResult> {
@@ -77,36 +66,13 @@ export class CosmosDocumentWriter implements DocumentWriter {
     alsoFine?: number,
   ): Promise<WriteResult> {
     const container = this.client.database(this.database).container(containerName);
-    const chunks = bulkChunks(documents);
-    const results = await Promise.all(
-      chunks.map((chunk) =>
-        this.inFlight.use(() => this.writeChunk(container, chunk, operation, alsoFine)),
-      ),
-    );
-    return {
-      written: results.reduce((sum, r) => sum + r.written, 0),
-      rejected: results.flatMap((r) => r.rejected),
-    };
-  }
-
-  private async writeChunk<T extends DocumentRef>(
-    container: Container,
-    chunk: T[],
-    operation: (document: T) => OperationInput,
-    alsoFine?: number,
-  ): Promise<WriteResult> {
-    const responses = await bulkWithRetry(
-      container,
-      chunk.map(operation),
-      this.pacer,
-      this.maxRetries,
-    );
+    const responses = await this.bulk.runAll(container, documents.map(operation));
     const result: WriteResult = { written: 0, rejected: [] };
     responses.forEach((response, i) => {
       const status = response?.statusCode ?? 0;
       if ((status >= 200 && status < 300) || status === alsoFine) result.written++;
       else {
-        const { id, pk } = chunk[i]!;
+        const { id, pk } = documents[i]!;
         result.rejected.push({ id, pk, status, message: describeRejection(response) });
       }
     });

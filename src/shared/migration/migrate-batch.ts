@@ -1,6 +1,7 @@
 import { measureRequests } from '../cosmos/throttling';
 import { entityModule } from '../entities/registry';
 import { RowErrorRecord } from '../entities/row-error';
+import { asFailed } from '../batches';
 import { errorMessage } from '../errors';
 import { MigrationDeps } from './deps';
 import { BatchMessage, BatchRecord } from './records';
@@ -85,12 +86,7 @@ export async function failBatch(
 ): Promise<BatchRecord | undefined> {
   const batch = await deps.store.getBatch(message.runId, message.batchId);
   if (!batch || batch.status === 'done') return batch;
-  const failed: BatchRecord = {
-    ...batch,
-    status: 'failed',
-    finishedAt: new Date().toISOString(),
-    lastError: batch.lastError ? `${reason} (last error: ${batch.lastError})` : reason,
-  };
+  const failed = asFailed(batch, reason);
   await deps.store.saveBatch(failed);
   return failed;
 }

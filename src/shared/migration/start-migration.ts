@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { ENTITY_NAMES, EntityName } from '../entities/entity';
 import { entityModule } from '../entities/registry';
 import { conflict } from '../errors';
 import { MIGRATION_CONTAINER } from '../cosmos/containers';
 import { MigrationDeps } from './deps';
+import { keysetRanges } from './keyset-ranges';
+import { timestampedId } from '../ids';
 import { BatchMessage, BatchRecord, batchId, emptyStats, RunRecord, runPartition } from './records';
 import { isActive, summarizeRun } from './run-summary';
 
@@ -21,11 +22,6 @@ export interface StartResult {
   batches: number;
 }
 
-export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `run-${stamp}-${randomBytes(3).toString('hex')}`;
-}
-
 /** Plans a run (keyset ranges per entity), records it, and sends one message per batch. */
 export async function startMigration(
   deps: MigrationDeps,
@@ -40,7 +36,7 @@ export async function startMigration(
   ]);
   await refuseActiveRuns(deps, entities);
 
-  const runId = newRunId();
+  const runId = timestampedId('run');
   const createdAt = new Date().toISOString();
   const run: RunRecord = {
     id: runId,
@@ -56,12 +52,8 @@ export async function startMigration(
   const batches: BatchRecord[] = [];
   for (const entity of entities) {
     const { table } = entityModule(entity);
-    const sourceRows = await deps.source.count(table);
-    const bounds = await deps.source.boundaries(table, options.batchSize);
-    // A table whose size is a multiple of the batch size would otherwise end in an empty batch.
-    if (bounds.length > 0 && sourceRows % options.batchSize === 0) bounds.pop();
-    const uppers: (string | null)[] = [...bounds, null];
-    uppers.forEach((to, seq) => {
+    const { sourceRows, ranges } = await keysetRanges(deps.source, table, options.batchSize);
+    ranges.forEach((range, seq) => {
       batches.push({
         id: batchId(runId, entity, seq),
         pk: run.pk,
@@ -69,7 +61,7 @@ export async function startMigration(
         runId,
         entity,
         seq,
-        range: { from: seq === 0 ? null : uppers[seq - 1]!, to },
+        range,
         status: 'queued',
         attempts: 0,
         startedAt: null,
@@ -78,7 +70,7 @@ export async function startMigration(
         ...emptyStats(),
       });
     });
-    run.plan[entity] = { sourceRows, batches: uppers.length };
+    run.plan[entity] = { sourceRows, batches: ranges.length };
   }
   const result = {
     runId,

@@ -25,7 +25,8 @@ export function createPreflightDeps(
 ): PreflightRuntime {
   if (!config.source.url) throw new AppError('CONFIG_INVALID', 'DATABASE_URL is not set');
   if (!config.cosmos.endpoint) throw new AppError('CONFIG_INVALID', 'COSMOS_ENDPOINT is not set');
-  const pool = createSourcePool(config.source.url, {
+  // config.source, not its url: in Azure the password is an Entra token (see createSourcePool).
+  const pool = createSourcePool(config.source, {
     max: 2,
     applicationName: 'cosmos-migration-preflight',
   });

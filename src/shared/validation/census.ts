@@ -1,4 +1,5 @@
 import { entityModule } from '../entities/registry';
+import { KeyRange } from '../postgres/source-reader';
 import { ValidationDeps } from './deps';
 import {
   BatchScope,
@@ -47,25 +48,24 @@ export async function takeCensus(
   const ids = Array.from({ length: plan.ranges }, (_, seq) =>
     validationBatchId(validation.validationId, census.entity, seq),
   );
-  const ranges: ValidationBatchRecord[] = [];
-  for await (const chunk of deps.validations.batches({
-    ...validation,
-    entities: [census.entity],
-    plan: { [census.entity]: { ...plan, batches: plan.ranges } },
-  })) {
-    ranges.push(...chunk);
+  // Folded a bulk read at a time: range records carry their differences.
+  let rangesDone = 0;
+  let found = 0;
+  const ranges: KeyRange[] = [];
+  for await (const chunk of deps.validations.batchesById(validation.validationId, ids)) {
+    for (const batch of chunk) {
+      if (batch.status !== 'done' || batch.scope.kind !== 'range') continue;
+      rangesDone++;
+      found += batch.matched + batch.mismatched;
+      ranges.push(batch.scope.range);
+    }
   }
-  if (ranges.length < ids.length || ranges.some((batch) => batch.status !== 'done')) {
-    return { kind: 'skipped', reason: 'ranges-pending' };
-  }
+  if (rangesDone < ids.length) return { kind: 'skipped', reason: 'ranges-pending' };
   const started = Date.now();
-  const found = ranges.reduce((sum, batch) => sum + batch.matched + batch.mismatched, 0);
   const stored = await deps.reader.countDocuments(entityModule(census.entity).container);
   if (stored !== found) {
     const scopes: BatchScope[] = [
-      ...ranges.flatMap(({ scope }): BatchScope[] =>
-        scope.kind === 'range' ? [{ kind: 'claims', range: scope.range }] : [],
-      ),
+      ...ranges.map((range): BatchScope => ({ kind: 'claims', range })),
       { kind: 'unattributed' },
     ];
     const search = scopes.map((scope, i) =>

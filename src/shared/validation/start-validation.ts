@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { MIGRATION_CONTAINER } from '../cosmos/containers';
 import { ENTITY_NAMES, EntityName } from '../entities/entity';
 import { entityModule } from '../entities/registry';
 import { TimeWindow } from '../postgres/source-reader';
 import { ValidationDeps } from './deps';
+import { keysetRanges } from '../migration/keyset-ranges';
+import { timestampedId } from '../ids';
 import {
   BatchScope,
   emptyCounts,
@@ -38,11 +39,6 @@ export interface StartValidationResult {
   batches: number;
 }
 
-export function newValidationId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `val-${stamp}-${randomBytes(3).toString('hex')}`;
-}
-
 /**
  * Plans a validation and sends one message per batch. Full mode covers each table with keyset
  * ranges, then a census of each container (see BatchScope); sample mode draws ids uniformly;
@@ -59,7 +55,7 @@ export async function startValidation(
     ...entities.map((name) => entityModule(name).container),
     MIGRATION_CONTAINER,
   ]);
-  const validationId = newValidationId();
+  const validationId = timestampedId('val');
   const validation: ValidationRecord = {
     id: validationId,
     pk: validationPartition(validationId),
@@ -111,16 +107,9 @@ async function planScopes(
 ): Promise<{ scopes: BatchScope[]; sourceRows: number }> {
   const { table } = entityModule(entity);
   if (options.mode === 'full') {
-    const sourceRows = await deps.source.count(table);
-    const bounds = await deps.source.boundaries(table, options.batchSize);
-    // A table whose size is a multiple of the batch size would otherwise end in an empty batch.
-    if (bounds.length > 0 && sourceRows % options.batchSize === 0) bounds.pop();
-    const uppers: (string | null)[] = [...bounds, null];
-    const ranges = uppers.map((to, i): BatchScope => ({
-      kind: 'range',
-      range: { from: i === 0 ? null : uppers[i - 1]!, to },
-    }));
-    return { scopes: [...ranges, { kind: 'census' }], sourceRows };
+    const { sourceRows, ranges } = await keysetRanges(deps.source, table, options.batchSize);
+    const scopes = ranges.map((range): BatchScope => ({ kind: 'range', range }));
+    return { scopes: [...scopes, { kind: 'census' }], sourceRows };
   }
   const ids =
     options.mode === 'sample'

@@ -2,6 +2,7 @@ import { DocumentRef, refKey, StoredKey } from '../cosmos/document-reader';
 import { measureRequests } from '../cosmos/throttling';
 import { CosmosDocument, EntityModule } from '../entities/entity';
 import { entityModule, SourceRow } from '../entities/registry';
+import { asFailed } from '../batches';
 import { errorMessage } from '../errors';
 import { transformBatch } from '../migration/transform-batch';
 import { countRange, takeCensus } from './census';
@@ -215,12 +216,7 @@ export async function failValidationBatch(
 ): Promise<ValidationBatchRecord | undefined> {
   const batch = await deps.validations.getBatch(message.validationId, message.batchId);
   if (!batch || batch.status === 'done') return batch;
-  const failed: ValidationBatchRecord = {
-    ...batch,
-    status: 'failed',
-    finishedAt: new Date().toISOString(),
-    lastError: batch.lastError ? `${reason} (last error: ${batch.lastError})` : reason,
-  };
+  const failed = asFailed(batch, reason);
   await deps.validations.saveBatch(failed);
   return failed;
 }

@@ -10,6 +10,8 @@ export interface ValidationStore {
   getBatch(validationId: string, batchId: string): Promise<ValidationBatchRecord | undefined>;
   /** Every batch of the validation, a few at a time (batches carry their differences). */
   batches(validation: ValidationRecord): AsyncIterable<ValidationBatchRecord[]>;
+  /** The batches with these ids that exist, a few at a time. */
+  batchesById(validationId: string, batchIds: string[]): AsyncIterable<ValidationBatchRecord[]>;
   saveBatch(batch: ValidationBatchRecord): Promise<void>;
   /** Records more batches of a running validation (the census's extra search). */
   addBatches(
