@@ -1,13 +1,17 @@
-// One pipeline run, then a full validation of what it wrote, in a process of their own, so
-// the peak RSS of each phase is the engine's alone.
+// One pipeline run, then a full validation of what it wrote, in a process of their own (as
+// is the sink, bench/sink-run.ts), so the peak RSS of each phase is the engine's alone.
 import { createLocalEngine } from '../src/cli/local-engine';
 import { parseConfig } from '../src/shared/config/config';
+import { limitHeapGrowth } from '../src/shared/heap-growth';
 import { getRun } from '../src/shared/migration/run-queries';
 import { startMigration } from '../src/shared/migration/start-migration';
 import { startValidation } from '../src/shared/validation/start-validation';
 import { getValidation } from '../src/shared/validation/validation-queries';
+import { samplePeakMemory } from './peak-memory';
 
 async function main() {
+  // As the CLI and the Functions app start.
+  limitHeapGrowth();
   const [databaseUrl, endpoint, key, database] = process.argv.slice(2);
   const engine = createLocalEngine(
     parseConfig({
@@ -17,25 +21,15 @@ async function main() {
       COSMOS_DATABASE: database,
     }),
   );
-  global.gc?.();
-  const baseline = process.memoryUsage().rss;
-  let peak = baseline;
-  let peakHeap = 0;
-  const sampler = setInterval(() => {
-    const usage = process.memoryUsage();
-    peak = Math.max(peak, usage.rss);
-    peakHeap = Math.max(peakHeap, usage.heapUsed);
-  }, 20);
   const batchSize = engine.config.migration.batchSize;
+  const memory = samplePeakMemory();
   let started = performance.now();
   const { runId } = await startMigration(engine, { batchSize });
   await engine.localQueue.idle();
   const seconds = (performance.now() - started) / 1000;
+  const migratePeak = memory.takePeak();
   const report = await getRun(engine, runId);
-  const migratePeak = { rss: peak, heap: peakHeap };
 
-  peak = baseline;
-  peakHeap = 0;
   started = performance.now();
   const { validationId } = await startValidation(engine, {
     mode: 'full',
@@ -45,7 +39,8 @@ async function main() {
   });
   await engine.localValidationQueue.idle();
   const validateSeconds = (performance.now() - started) / 1000;
-  clearInterval(sampler);
+  const validatePeak = memory.takePeak();
+  memory.stop();
   const validation = await getValidation(engine, validationId);
   await engine.close();
   process.send?.({
@@ -54,14 +49,14 @@ async function main() {
     rows: report.totals.rowsMigrated,
     lostRows: report.totals.lostRows,
     seconds,
-    peakRssGrowthMb: (migratePeak.rss - baseline) / 1024 / 1024,
-    peakHeapMb: migratePeak.heap / 1024 / 1024,
+    peakRssGrowthMb: migratePeak.rssGrowthMb,
+    peakHeapMb: migratePeak.heapMb,
     validation: {
       ready: validation.ready,
       consistencyRate: validation.consistencyRate,
       checked: validation.totals.checked,
       seconds: validateSeconds,
-      peakRssGrowthMb: (peak - baseline) / 1024 / 1024,
+      peakRssGrowthMb: validatePeak.rssGrowthMb,
     },
   });
 }

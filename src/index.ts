@@ -1,4 +1,6 @@
 import { app } from '@azure/functions';
+import { limitHeapGrowth } from './shared/heap-growth';
 
 // Registration happens in each src/functions/*.ts; the host loads them through package.json "main".
 app.setup({ enableHttpStream: false });
+limitHeapGrowth();

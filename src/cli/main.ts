@@ -14,6 +14,7 @@ import { EnvironmentNeeds, LOCAL_STATE_DIR, resolveEnvironment } from './environ
 import { stopLocalCosmos } from '../shared/local/persistent-cosmos';
 import { createOutput, EXIT_FAILURE, EXIT_OK, reportFailure } from './output';
 import { badRequest } from '../shared/errors';
+import { limitHeapGrowth } from '../shared/heap-growth';
 
 const USAGE = `cosmos-migration <command> [options]
 
@@ -58,6 +59,7 @@ const NEEDS: Record<string, EnvironmentNeeds> = {
 };
 
 export async function main(argv: string[]): Promise<number> {
+  limitHeapGrowth();
   let output = createOutput(argv.includes('--json'));
   try {
     const { values, positionals } = parseCli(argv);

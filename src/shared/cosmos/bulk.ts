@@ -1,4 +1,4 @@
-import { Container, OperationInput, OperationResponse } from '@azure/cosmos';
+import { Container, OperationInput, OperationResponse, RequestOptions } from '@azure/cosmos';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Semaphore } from '../concurrency';
 import { RuBudget } from '../migration/ru-budget';
@@ -32,6 +32,7 @@ export class BulkRunner {
   async runAll(
     container: Container,
     operations: OperationInput[],
+    options?: RequestOptions,
   ): Promise<(OperationResponse | undefined)[]> {
     const responses = new Array<OperationResponse | undefined>(operations.length);
     const calls: Promise<void>[] = [];
@@ -39,7 +40,9 @@ export class BulkRunner {
       const call = operations.slice(start, start + BULK_LIMIT);
       calls.push(
         this.inFlight.use(async () => {
-          (await this.withRetry(container, call)).forEach((r, i) => (responses[start + i] = r));
+          (await this.withRetry(container, call, options)).forEach(
+            (r, i) => (responses[start + i] = r),
+          );
         }),
       );
     }
@@ -50,6 +53,7 @@ export class BulkRunner {
   private async withRetry(
     container: Container,
     operations: OperationInput[],
+    options: RequestOptions | undefined,
   ): Promise<(OperationResponse | undefined)[]> {
     const final = new Array<OperationResponse | undefined>(operations.length);
     let pending = operations.map((_, index) => index);
@@ -57,6 +61,7 @@ export class BulkRunner {
       const responses = await this.paced(
         container,
         pending.map((index) => operations[index]!),
+        options,
       );
       const retry: number[] = [];
       responses.forEach((response, i) => {
@@ -74,10 +79,12 @@ export class BulkRunner {
   private async paced(
     container: Container,
     operations: OperationInput[],
+    options: RequestOptions | undefined,
   ): Promise<OperationResponse[]> {
     const estimate = operations.length * this.ruPerOperation;
     await this.budget.take(estimate);
-    const responses = await container.items.bulk(operations);
+    // A copy per call: the SDK may annotate the options it is given (it does with encryption).
+    const responses = await container.items.bulk(operations, undefined, options && { ...options });
     const charge = responses.reduce((sum, r) => sum + (r?.requestCharge ?? 0), 0);
     this.budget.settle(charge - estimate);
     if (charge > 0) this.ruPerOperation = charge / operations.length;

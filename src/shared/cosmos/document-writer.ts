@@ -24,6 +24,8 @@ export interface DocumentWriter {
 }
 
 const INITIAL_RU_PER_DOCUMENT = 10;
+/** Cosmos need not echo what was written: the writer only reads status and charge. */
+const WITHOUT_ECHO = { contentResponseOnWriteEnabled: false };
 
 /**
  * Bulk upserts and deletes (see BulkRunner); operations the server rejects (400, 413, ...)
@@ -66,7 +68,7 @@ export class CosmosDocumentWriter implements DocumentWriter {
     alsoFine?: number,
   ): Promise<WriteResult> {
     const container = this.client.database(this.database).container(containerName);
-    const responses = await this.bulk.runAll(container, documents.map(operation));
+    const responses = await this.bulk.runAll(container, documents.map(operation), WITHOUT_ECHO);
     const result: WriteResult = { written: 0, rejected: [] };
     responses.forEach((response, i) => {
       const status = response?.statusCode ?? 0;

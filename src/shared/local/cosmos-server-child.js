@@ -1,10 +1,12 @@
 'use strict';
 // The local Cosmos server in a process of its own, so it gets a core of its own instead of
 // sharing the engine's event loop. Plain CommonJS: it runs under plain node.
-const { createHttpServer } = require('@vercel/cosmosdb-server');
 const { useLinearQueries } = require('./linear-queries');
+const { useMinimalWriteResponses } = require('./minimal-write-responses');
 
+useMinimalWriteResponses();
 useLinearQueries();
+const { createHttpServer } = require('@vercel/cosmosdb-server');
 
 const port = Number(process.argv[2] || 0);
 // Without keepAlive the server answers "connection: close" and every request opens a socket.

@@ -150,6 +150,39 @@ describe('shared Cosmos server', () => {
       client.dispose();
     }
   });
+
+  it('answers bulk writes without their documents when asked to, as Cosmos does, and reads with them', async () => {
+    const client = cosmosClient(cosmosTarget().endpoint);
+    try {
+      const { database } = await client.databases.createIfNotExists({ id: uniqueName('local') });
+      const { container } = await database.containers.createIfNotExists({
+        id: 'items',
+        partitionKey: { paths: ['/pk'] },
+      });
+      const upsert = (id: string) =>
+        ({ operationType: 'Upsert', partitionKey: 'p1', resourceBody: { id, pk: 'p1' } }) as const;
+      const echoed = await container.items.bulk([upsert('a')]);
+      expect(echoed[0]?.resourceBody).toMatchObject({ id: 'a' });
+
+      const minimal = await container.items.bulk(
+        [
+          upsert('b'),
+          { operationType: 'Read', id: 'a', partitionKey: 'p1' },
+          { operationType: 'Create', partitionKey: 'p1', resourceBody: { id: 'a', pk: 'p1' } },
+          { operationType: 'Delete', id: 'b', partitionKey: 'p1' },
+        ],
+        undefined,
+        { contentResponseOnWriteEnabled: false },
+      );
+      expect(minimal.map((r) => r.statusCode)).toEqual([201, 200, 409, 204]);
+      expect(minimal[0]?.resourceBody).toBeUndefined();
+      // Reads keep their document.
+      expect(minimal[1]?.resourceBody).toMatchObject({ id: 'a', pk: 'p1' });
+      await database.delete();
+    } finally {
+      client.dispose();
+    }
+  });
 });
 
 describe('fault proxy', () => {
