@@ -28,6 +28,8 @@ export interface SourceInspector {
   /** table -> column -> type (`format_type`), for the tables that exist. */
   columns(tables: readonly string[]): Promise<Map<string, Map<string, string>>>;
   count(table: string): Promise<number>;
+  /** `table.column` for each column that is the first key of an index on these tables. */
+  indexedColumns(tables: readonly string[]): Promise<Set<string>>;
   /** `sql` selects the `id` of the affected rows; counted in one set-based query. */
   rows(sql: string, examples: number): Promise<RowSet>;
   /** Ids at every `every`-th row in key order (the planner's boundaries). */

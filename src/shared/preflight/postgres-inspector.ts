@@ -55,6 +55,18 @@ export class PostgresInspector implements SourceInspector {
     return result;
   }
 
+  async indexedColumns(tables: readonly string[]): Promise<Set<string>> {
+    // indkey[0] is the index's first column (0 for an expression, which matches no column).
+    const rows = await this.query<{ table: string; column: string }>(
+      `SELECT t.name AS table, a.attname AS column
+       FROM unnest($1::text[]) AS t(name)
+       JOIN pg_index i ON i.indrelid = to_regclass(t.name)
+       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]`,
+      [tables],
+    );
+    return new Set(rows.map(({ table, column }) => `${table}.${column}`));
+  }
+
   async count(table: string): Promise<number> {
     const [row] = await this.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
     return Number(row!.n);

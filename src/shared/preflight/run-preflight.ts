@@ -6,7 +6,14 @@ import { PreflightDeps } from './ports';
 import { runProbe } from './probes';
 import { Check, check, Estimate, Finding, PreflightReport } from './report';
 import { canExtract } from './extraction-tables';
-import { checkSchema, checkServer, countRows, firstLine, MIN_VERSION_NUM } from './source-checks';
+import {
+  checkLookupIndexes,
+  checkSchema,
+  checkServer,
+  countRows,
+  firstLine,
+  MIN_VERSION_NUM,
+} from './source-checks';
 import { checkTarget } from './target-checks';
 
 export interface PreflightOptions {
@@ -69,6 +76,8 @@ async function checkSource(deps: PreflightDeps, options: PreflightOptions): Prom
   const schema = await checkSchema(deps.source);
   side.checks.push(schema.check);
   if (schema.presentTables.length > 0) {
+    const indexes = await checkLookupIndexes(deps.source, schema.presentTables);
+    if (indexes) side.checks.push(indexes);
     const counts = await countRows(deps.source, schema.presentTables);
     side.checks.push(counts.check);
     side.rowCounts = counts.rowCounts;

@@ -106,6 +106,43 @@ export async function checkSchema(source: SourceInspector): Promise<SchemaCheck>
   };
 }
 
+/**
+ * Each posts or comments batch looks rows up by these columns (comment and vote counts,
+ * replies). DESIGN §2 declares no index on them; without one, every batch reads the whole
+ * table, and the load's time grows with batches x table size.
+ */
+const LOOKUP_COLUMNS: readonly (readonly [EntityName, string])[] = [
+  ['comments', 'post_id'],
+  ['comments', 'parent_id'],
+  ['votes', 'target_id'],
+];
+
+export async function checkLookupIndexes(
+  source: SourceInspector,
+  presentTables: readonly EntityName[],
+): Promise<Check | undefined> {
+  const id = 'source.lookupIndexes';
+  const title = 'indexes behind the per-batch lookups';
+  const wanted = LOOKUP_COLUMNS.filter(([table]) => presentTables.includes(table));
+  if (wanted.length === 0) return undefined;
+  let indexed: Set<string>;
+  try {
+    indexed = await source.indexedColumns([...new Set(wanted.map(([table]) => table))]);
+  } catch (error) {
+    return check(id, title, 'warn', `could not read the indexes: ${firstLine(error)}`);
+  }
+  const names = (columns: typeof wanted) => columns.map(([t, c]) => `${t}.${c}`).join(', ');
+  const missing = wanted.filter(([table, column]) => !indexed.has(`${table}.${column}`));
+  if (missing.length === 0) return check(id, title, 'pass', `${names(wanted)} indexed`);
+  const create = missing.map(([t, c]) => `CREATE INDEX CONCURRENTLY ON ${t} (${c})`).join('; ');
+  return check(
+    id,
+    title,
+    'warn',
+    `no index starts with ${names(missing)}: every posts/comments batch would read the whole table, so the load slows as the table grows; before the load: ${create}`,
+  );
+}
+
 export interface RowCountCheck {
   check: Check;
   rowCounts: Partial<Record<EntityName, number>>;

@@ -39,8 +39,40 @@ describe('source checks', () => {
       expect(byId['source.walLevel']).toMatchObject({ verdict: 'pass', reason: /^logical/ });
       expect(byId['source.schema']).toMatchObject({ verdict: 'pass' });
       expect(byId['source.rowCounts']!.reason).toBe('users 3, posts 2, comments 3, votes 3');
+      expect(byId['source.lookupIndexes']).toMatchObject({
+        verdict: 'pass',
+        reason: 'comments.post_id, comments.parent_id, votes.target_id indexed',
+      });
     } finally {
       await runtime.close();
+    }
+  });
+
+  it('warns when a per-batch lookup has no index (DESIGN §2 declares none), with the statement to add it', async () => {
+    // An index whose first key is another column does not serve the lookup.
+    await world.source.query(
+      `DROP INDEX comments_parent_id_idx, votes_target_idx;
+       CREATE INDEX votes_type_target_idx ON votes (target_type, target_id)`,
+    );
+    const runtime = preflightRuntime(settings(), world.cosmos);
+    try {
+      const report = await runPreflight(runtime.deps);
+      const indexes = report.checks.find((c) => c.id === 'source.lookupIndexes')!;
+      expect(indexes.verdict).toBe('warn');
+      expect(indexes.reason).toMatch(
+        /^no index starts with comments\.parent_id, votes\.target_id: /,
+      );
+      expect(indexes.reason).toContain(
+        'CREATE INDEX CONCURRENTLY ON comments (parent_id); CREATE INDEX CONCURRENTLY ON votes (target_id)',
+      );
+      expect(report.ok).toBe(true);
+    } finally {
+      await runtime.close();
+      await world.source.query(
+        `DROP INDEX votes_type_target_idx;
+         CREATE INDEX comments_parent_id_idx ON comments (parent_id);
+         CREATE INDEX votes_target_idx ON votes (target_id, target_type)`,
+      );
     }
   });
 
