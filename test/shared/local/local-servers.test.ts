@@ -134,14 +134,19 @@ describe('startEmbeddedPostgres on a persistent data directory', () => {
 });
 
 describe('shared Cosmos server', () => {
+  async function itemsContainer(client: CosmosClient) {
+    const { database } = await client.databases.createIfNotExists({ id: uniqueName('local') });
+    const { container } = await database.containers.createIfNotExists({
+      id: 'items',
+      partitionKey: { paths: ['/pk'] },
+    });
+    return { database, container };
+  }
+
   it('creates a database and container, upserts and reads a document', async () => {
     const client = cosmosClient(cosmosTarget().endpoint);
     try {
-      const { database } = await client.databases.createIfNotExists({ id: uniqueName('local') });
-      const { container } = await database.containers.createIfNotExists({
-        id: 'items',
-        partitionKey: { paths: ['/pk'] },
-      });
+      const { database, container } = await itemsContainer(client);
       await container.items.upsert({ id: 'a', pk: 'p1', value: 1 });
       const { resource } = await container.item('a', 'p1').read<{ value: number }>();
       expect(resource?.value).toBe(1);
@@ -154,11 +159,7 @@ describe('shared Cosmos server', () => {
   it('answers bulk writes without their documents when asked to, as Cosmos does, and reads with them', async () => {
     const client = cosmosClient(cosmosTarget().endpoint);
     try {
-      const { database } = await client.databases.createIfNotExists({ id: uniqueName('local') });
-      const { container } = await database.containers.createIfNotExists({
-        id: 'items',
-        partitionKey: { paths: ['/pk'] },
-      });
+      const { database, container } = await itemsContainer(client);
       const upsert = (id: string) =>
         ({ operationType: 'Upsert', partitionKey: 'p1', resourceBody: { id, pk: 'p1' } }) as const;
       const echoed = await container.items.bulk([upsert('a')]);
