@@ -23,7 +23,6 @@ const USERS_FOR = (rows: number) => Math.round(rows / 13);
 interface SinkResult {
   documents: number;
   seconds: number;
-  peakRssGrowthMb: number;
 }
 
 interface PipelineResult {

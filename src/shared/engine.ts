@@ -32,6 +32,10 @@ export interface Engine extends MigrationDeps, ValidationDeps {
   close(): Promise<void>;
 }
 
+/** Bulk calls in flight for the whole process: every batch's share, lent to the others. */
+export const bulkCallsInFlight = (config: AppConfig): number =>
+  config.migration.writeConcurrency * config.migration.batchConcurrency;
+
 export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
   let cosmos: CosmosClient | undefined;
   let source: PostgresSourceReader | undefined;
@@ -41,8 +45,7 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
   let validations: CosmosValidationStore | undefined;
   let metrics: Metrics | undefined;
   const budget = new RuBudget(config.migration.ruBudgetPerSecond);
-  // Bulk calls in flight for the whole process: every batch's share, lent to the others.
-  const bulkCallsInFlight = config.migration.writeConcurrency * config.migration.batchConcurrency;
+  const inFlight = bulkCallsInFlight(config);
 
   const engine: Engine = {
     config,
@@ -67,7 +70,7 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
         engine.cosmos,
         config.cosmos.database,
         budget,
-        bulkCallsInFlight,
+        inFlight,
         config.cosmos.maxThrottleRetries,
       );
       return writer;
@@ -81,7 +84,7 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
         engine.cosmos,
         config.cosmos.database,
         budget,
-        bulkCallsInFlight,
+        inFlight,
         config.cosmos.maxThrottleRetries,
       );
       return reader;

@@ -12,6 +12,8 @@ export interface TestWorld {
   source: pg.Pool;
   cosmos: CosmosClient;
   database: string;
+  /** The settings that point the engine at this world's source and Cosmos database. */
+  settings: Record<string, string>;
   engine(settings?: Settings): LocalEngine;
   read<T = Record<string, unknown>>(
     container: string,
@@ -45,6 +47,7 @@ export async function createWorld(
     source,
     cosmos,
     database,
+    settings: baseSettings,
     engine(settings = {}) {
       const engine = createLocalEngine(
         parseConfig({

@@ -10,18 +10,16 @@ const WRITES = new Set(['Create', 'Upsert', 'Replace', 'Patch', 'Delete']);
 function useMinimalWriteResponses() {
   const json = require('@vercel/cosmosdb-server/lib/json');
   const batch = require('@vercel/cosmosdb-server/lib/handler/batch-documents');
-  // The handler reads the body through `json`; remembering it per request lets the wrapper
-  // see the operation types without reading the stream twice.
+  // The handler reads the body through `json`; the wrapper reads it first and hands the
+  // handler the same parse, so it sees the operation types without reading the stream twice.
   const parse = json.default;
   const parsed = new WeakMap();
-  json.default = (req) => {
-    if (!parsed.has(req)) parsed.set(req, parse(req));
-    return parsed.get(req);
-  };
+  json.default = (req) => parsed.get(req) ?? parse(req);
   const handle = batch.default;
   batch.default = async (account, req, res, params) => {
     const minimal = /return=minimal/i.test(String(req.headers.prefer ?? ''));
-    const operations = minimal ? await json.default(req) : undefined;
+    if (minimal) parsed.set(req, parse(req));
+    const operations = minimal ? await parsed.get(req) : undefined;
     const results = await handle(account, req, res, params);
     if (!minimal || !Array.isArray(operations) || !Array.isArray(results)) return results;
     return results.map((result, i) =>

@@ -6,20 +6,11 @@ import { comparePolicies } from '../../../src/shared/preflight/index-policy';
 import { runPreflight } from '../../../src/shared/preflight/run-preflight';
 import { checkTarget } from '../../../src/shared/preflight/target-checks';
 import { createWorld, TestWorld } from '../../support/engine';
-import { cosmosTarget, uniqueName } from '../../support/servers';
+import { uniqueName } from '../../support/servers';
 import { plantCleanRows, preflightRuntime } from './fixture';
 
 describe('source checks', () => {
   let world: TestWorld;
-  const settings = () => {
-    const { endpoint, key } = cosmosTarget();
-    return {
-      DATABASE_URL: world.sourceUrl,
-      COSMOS_ENDPOINT: endpoint,
-      COSMOS_KEY: key,
-      COSMOS_DATABASE: world.database,
-    };
-  };
 
   beforeAll(async () => {
     world = await createWorld('pf_src');
@@ -28,7 +19,7 @@ describe('source checks', () => {
   afterAll(() => world?.close());
 
   it('reports server, version, wal_level, schema and row counts', async () => {
-    const runtime = preflightRuntime(settings(), world.cosmos);
+    const runtime = preflightRuntime(world.settings, world.cosmos);
     try {
       const report = await runPreflight(runtime.deps);
       const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
@@ -54,7 +45,7 @@ describe('source checks', () => {
       `DROP INDEX comments_parent_id_idx, votes_target_idx;
        CREATE INDEX votes_type_target_idx ON votes (target_type, target_id)`,
     );
-    const runtime = preflightRuntime(settings(), world.cosmos);
+    const runtime = preflightRuntime(world.settings, world.cosmos);
     try {
       const report = await runPreflight(runtime.deps);
       const indexes = report.checks.find((c) => c.id === 'source.lookupIndexes')!;
@@ -78,7 +69,7 @@ describe('source checks', () => {
 
   it('fails naming a missing column and a missing table, and says what did not run', async () => {
     await world.source.query(`ALTER TABLE comments DROP COLUMN path; DROP TABLE votes`);
-    const runtime = preflightRuntime(settings(), world.cosmos);
+    const runtime = preflightRuntime(world.settings, world.cosmos);
     try {
       const report = await runPreflight(runtime.deps);
       const schema = report.checks.find((c) => c.id === 'source.schema')!;
@@ -110,7 +101,7 @@ describe('source checks', () => {
 
   it('fails in one line when PostgreSQL cannot be reached, and skips what needs it', async () => {
     const runtime = preflightRuntime(
-      { ...settings(), DATABASE_URL: 'postgres://u:p@127.0.0.1:1/nowhere' },
+      { ...world.settings, DATABASE_URL: 'postgres://u:p@127.0.0.1:1/nowhere' },
       world.cosmos,
     );
     try {

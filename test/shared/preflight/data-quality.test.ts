@@ -8,7 +8,6 @@ import { PreflightReport } from '../../../src/shared/preflight/report';
 import { runPreflight } from '../../../src/shared/preflight/run-preflight';
 import { seedSource } from '../../../src/shared/source/seed';
 import { createWorld, TestWorld } from '../../support/engine';
-import { cosmosTarget } from '../../support/servers';
 import { ids, PLANTED, plantCleanRows, plantProblems, preflightRuntime } from './fixture';
 
 const ROW_ERROR_CODES: Record<string, string> = {
@@ -23,16 +22,7 @@ const ROW_ERROR_CODES: Record<string, string> = {
 async function worldWith(prefix: string, plant: (world: TestWorld) => Promise<unknown>) {
   const world = await createWorld(prefix);
   await plant(world);
-  const { endpoint, key } = cosmosTarget();
-  const runtime = preflightRuntime(
-    {
-      DATABASE_URL: world.sourceUrl,
-      COSMOS_ENDPOINT: endpoint,
-      COSMOS_KEY: key,
-      COSMOS_DATABASE: world.database,
-    },
-    world.cosmos,
-  );
+  const runtime = preflightRuntime(world.settings, world.cosmos);
   return { world, runtime };
 }
 

@@ -8,21 +8,11 @@ import { writeRequestUnits } from '../../../src/shared/preflight/ru-model';
 import { runPreflight } from '../../../src/shared/preflight/run-preflight';
 import { seedSource } from '../../../src/shared/source/seed';
 import { createWorld, TestWorld } from '../../support/engine';
-import { cosmosTarget } from '../../support/servers';
 import { preflightRuntime } from './fixture';
 
 describe('size and cost estimate', () => {
   let world: TestWorld;
-  const settings = (extra: Record<string, string> = {}) => {
-    const { endpoint, key } = cosmosTarget();
-    return {
-      DATABASE_URL: world.sourceUrl,
-      COSMOS_ENDPOINT: endpoint,
-      COSMOS_KEY: key,
-      COSMOS_DATABASE: world.database,
-      ...extra,
-    };
-  };
+  const settings = (extra: Record<string, string> = {}) => ({ ...world.settings, ...extra });
   const preflight = async (extra: Record<string, string> = {}) => {
     const runtime = preflightRuntime(settings(extra), world.cosmos);
     try {

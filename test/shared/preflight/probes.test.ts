@@ -10,7 +10,6 @@ import { ReachabilityProbe } from '../../../src/shared/preflight/ports';
 import { runProbe } from '../../../src/shared/preflight/probes';
 import { runPreflight } from '../../../src/shared/preflight/run-preflight';
 import { createWorld } from '../../support/engine';
-import { cosmosTarget } from '../../support/servers';
 import { preflightRuntime } from './fixture';
 
 /** Stands in for Service Bus / App Configuration, which have no local server here. */
@@ -60,22 +59,12 @@ describe('reachability probes', () => {
 
   it('makes the report fail when a configured service cannot be reached', async () => {
     const world = await createWorld('pf_probe');
-    const { endpoint, key } = cosmosTarget();
-    const runtime = preflightRuntime(
-      {
-        DATABASE_URL: world.sourceUrl,
-        COSMOS_ENDPOINT: endpoint,
-        COSMOS_KEY: key,
-        COSMOS_DATABASE: world.database,
-      },
-      world.cosmos,
-      [
-        fake('serviceBus', async () => {
-          throw new Error('MessagingEntityNotFound: queue migration-batches does not exist');
-        }),
-        fake('appConfiguration', async () => ({ verdict: 'pass', reason: 'answered' })),
-      ],
-    );
+    const runtime = preflightRuntime(world.settings, world.cosmos, [
+      fake('serviceBus', async () => {
+        throw new Error('MessagingEntityNotFound: queue migration-batches does not exist');
+      }),
+      fake('appConfiguration', async () => ({ verdict: 'pass', reason: 'answered' })),
+    ]);
     try {
       const report = await runPreflight(runtime.deps);
       expect(report.ok).toBe(false);
