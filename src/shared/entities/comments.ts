@@ -1,4 +1,11 @@
-import { changedIdsPage, CosmosDocument, EntityModule, inWindow, voteAggregateSql } from './entity';
+import {
+  batchKeys,
+  changedIdsPage,
+  CosmosDocument,
+  EntityModule,
+  inWindow,
+  voteAggregateSql,
+} from './entity';
 import {
   cosmosId,
   finite,
@@ -39,11 +46,17 @@ export const comments: EntityModule<CommentRow> = {
   container: 'comments',
   extractSql: (filter) => `
     WITH cm AS (SELECT * FROM comments cm WHERE ${filter('cm')}),
-    ch AS (
-      SELECT parent_id, count(*)::int AS child_total
-      FROM comments WHERE parent_id IN (SELECT id FROM cm) GROUP BY parent_id
+    p AS MATERIALIZED (
+      SELECT id, author_id FROM posts WHERE id = ANY(${batchKeys('cm', 'post_id')})
     ),
-    v AS (${voteAggregateSql('comment', 'cm')})
+    u AS MATERIALIZED (
+      SELECT id, username FROM users WHERE id = ANY(${batchKeys('cm', 'user_id')})
+    ),
+    ch AS MATERIALIZED (
+      SELECT parent_id, count(*)::int AS child_total
+      FROM comments WHERE parent_id = ANY(${batchKeys('cm')}) GROUP BY parent_id
+    ),
+    v AS MATERIALIZED (${voteAggregateSql('comment', 'cm')})
     SELECT cm.id, cm.post_id, p.author_id AS post_author_id, cm.content, cm.user_id,
            u.username AS author_name, cm.parent_id, cm.path, cm.depth,
            COALESCE(ch.child_total, 0) AS child_total,
@@ -52,8 +65,8 @@ export const comments: EntityModule<CommentRow> = {
            COALESCE(v.vote_total, 0) AS vote_total, COALESCE(v.vote_counts, '{}'::jsonb) AS vote_counts,
            cm.created_at, cm.updated_at
     FROM cm
-    LEFT JOIN posts p ON p.id = cm.post_id
-    LEFT JOIN users u ON u.id = cm.user_id
+    LEFT JOIN p ON p.id = cm.post_id
+    LEFT JOIN u ON u.id = cm.user_id
     LEFT JOIN ch ON ch.parent_id = cm.id
     LEFT JOIN v ON v.target_id = cm.id
     ORDER BY cm.id`,

@@ -19,6 +19,8 @@ export interface EntityModule<Row = unknown> {
   /**
    * Set-based extraction (joins and aggregates) of the rows the filter selects, in id order:
    * `keysetRange` for a batch, `idList` for chosen rows (validation samples, repairs).
+   * Other tables are read through `MATERIALIZED` CTEs keyed by `= ANY(ARRAY(<this batch's
+   * keys>))` (see `batchKeys`), never by a plain join or `IN (SELECT ...)`.
    */
   extractSql(filter: RowFilter): string;
   /**
@@ -65,6 +67,16 @@ export function changedIdsPage(union: string): string {
 /** `column` falls in the window `[$1, $2]`. */
 export const inWindow = (column: string) => `${column} BETWEEN $1::timestamptz AND $2::timestamptz`;
 
+/**
+ * `= ANY(batchKeys(...))` probes the index once per key of this batch. PostgreSQL plans a join or
+ * an `IN (SELECT ...)` from table statistics, and on tables of up to a few million rows it then
+ * hash-joins or scans the whole table for every batch, so the load grows with the square of the
+ * table. The CTE holding such a lookup must be `MATERIALIZED`: inlined, the array check would
+ * run once per joined row.
+ */
+export const batchKeys = (cte: string, column = 'id', where?: string): string =>
+  `ARRAY(SELECT ${column} FROM ${cte}${where ? ` WHERE ${where}` : ''})`;
+
 /** Vote counts per `vote_type`, the vote total and the newest vote, for targets in a CTE. */
 export function voteAggregateSql(targetType: 'post' | 'comment', targetsCte: string): string {
   return `
@@ -73,7 +85,7 @@ export function voteAggregateSql(targetType: 'post' | 'comment', targetsCte: str
     FROM (
       SELECT target_id, vote_type, count(*)::int AS n, max(created_at) AS last_vote_at
       FROM votes
-      WHERE target_type = '${targetType}' AND target_id IN (SELECT id FROM ${targetsCte})
+      WHERE target_type = '${targetType}' AND target_id = ANY(${batchKeys(targetsCte)})
       GROUP BY target_id, vote_type
     ) per_type
     GROUP BY target_id`;

@@ -1,4 +1,11 @@
-import { changedIdsPage, CosmosDocument, EntityModule, inWindow, voteAggregateSql } from './entity';
+import {
+  batchKeys,
+  changedIdsPage,
+  CosmosDocument,
+  EntityModule,
+  inWindow,
+  voteAggregateSql,
+} from './entity';
 import {
   cosmosId,
   finite,
@@ -39,11 +46,14 @@ export const posts: EntityModule<PostRow> = {
   // Counts come from the rows themselves, never from the possibly stale posts.comment_count.
   extractSql: (filter) => `
     WITH p AS (SELECT * FROM posts p WHERE ${filter('p')}),
-    c AS (
-      SELECT post_id, count(*)::int AS comment_total, max(created_at) AS last_comment_at
-      FROM comments WHERE post_id IN (SELECT id FROM p) GROUP BY post_id
+    u AS MATERIALIZED (
+      SELECT id, username FROM users WHERE id = ANY(${batchKeys('p', 'author_id')})
     ),
-    v AS (${voteAggregateSql('post', 'p')})
+    c AS MATERIALIZED (
+      SELECT post_id, count(*)::int AS comment_total, max(created_at) AS last_comment_at
+      FROM comments WHERE post_id = ANY(${batchKeys('p')}) GROUP BY post_id
+    ),
+    v AS MATERIALIZED (${voteAggregateSql('post', 'p')})
     SELECT p.id, p.title, p.content, p.author_id, u.username AS author_name,
            p.created_at, p.updated_at, p.sentiment_score, p.sentiment_colors, p.sentiment_type,
            p.sentiment_analysis, p.popularity_score, p.is_blocked, p.toxicity_tags, p.toxicity_scores,
@@ -51,7 +61,7 @@ export const posts: EntityModule<PostRow> = {
            COALESCE(v.vote_counts, '{}'::jsonb) AS vote_counts,
            GREATEST(p.updated_at, c.last_comment_at, v.last_vote_at) AS last_activity_at
     FROM p
-    LEFT JOIN users u ON u.id = p.author_id
+    LEFT JOIN u ON u.id = p.author_id
     LEFT JOIN c ON c.post_id = p.id
     LEFT JOIN v ON v.target_id = p.id
     ORDER BY p.id`,

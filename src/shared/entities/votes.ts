@@ -1,4 +1,4 @@
-import { changedIdsPage, CosmosDocument, EntityModule, inWindow } from './entity';
+import { batchKeys, changedIdsPage, CosmosDocument, EntityModule, inWindow } from './entity';
 import { cosmosId, encodeKey, requireKey, timestamp, uuid } from './values';
 
 export interface VoteRow {
@@ -19,16 +19,27 @@ export const votes: EntityModule<VoteRow> = {
   container: 'votes',
   // votes.target_id has no foreign key: the joins find out whether the target exists.
   extractSql: (filter) => `
-    WITH vo AS (SELECT * FROM votes vo WHERE ${filter('vo')})
+    WITH vo AS (SELECT * FROM votes vo WHERE ${filter('vo')}),
+    u AS MATERIALIZED (
+      SELECT id, username FROM users WHERE id = ANY(${batchKeys('vo', 'user_id')})
+    ),
+    p AS MATERIALIZED (
+      SELECT id, author_id FROM posts
+      WHERE id = ANY(${batchKeys('vo', 'target_id', "target_type = 'post'")})
+    ),
+    c AS MATERIALIZED (
+      SELECT id, post_id FROM comments
+      WHERE id = ANY(${batchKeys('vo', 'target_id', "target_type = 'comment'")})
+    )
     SELECT vo.id, vo.user_id, u.username, vo.target_id, vo.target_type, vo.vote_type, vo.created_at,
            CASE
              WHEN vo.target_type = 'post' AND p.author_id IS NOT NULL THEN 'user:' || p.author_id
              WHEN vo.target_type = 'comment' AND c.post_id IS NOT NULL THEN 'post:' || c.post_id
            END AS target_pk
     FROM vo
-    LEFT JOIN users u ON u.id = vo.user_id
-    LEFT JOIN posts p ON vo.target_type = 'post' AND p.id = vo.target_id
-    LEFT JOIN comments c ON vo.target_type = 'comment' AND c.id = vo.target_id
+    LEFT JOIN u ON u.id = vo.user_id
+    LEFT JOIN p ON vo.target_type = 'post' AND p.id = vo.target_id
+    LEFT JOIN c ON vo.target_type = 'comment' AND c.id = vo.target_id
     ORDER BY vo.id`,
   changedSql: changedIdsPage(`SELECT id FROM votes WHERE ${inWindow('created_at')}`),
   documentKinds: [{ type: 'vote', sourceKey: 'sourceId' }],
