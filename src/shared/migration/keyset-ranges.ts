@@ -6,8 +6,10 @@ export async function keysetRanges(
   table: string,
   batchSize: number,
 ): Promise<{ sourceRows: number; ranges: KeyRange[] }> {
-  const sourceRows = await source.count(table);
-  const bounds = await source.boundaries(table, batchSize);
+  const [sourceRows, bounds] = await Promise.all([
+    source.count(table),
+    source.boundaries(table, batchSize),
+  ]);
   // A table whose size is a multiple of the batch size would otherwise end in an empty batch.
   if (bounds.length > 0 && sourceRows % batchSize === 0) bounds.pop();
   const uppers: (string | null)[] = [...bounds, null];

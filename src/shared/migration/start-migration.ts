@@ -49,10 +49,15 @@ export async function startMigration(
     plan: {},
     resumes: 0,
   };
+  // Each table's split is one pass over its primary key; they run side by side.
+  const splits = await Promise.all(
+    entities.map((entity) =>
+      keysetRanges(deps.source, entityModule(entity).table, options.batchSize),
+    ),
+  );
   const batches: BatchRecord[] = [];
-  for (const entity of entities) {
-    const { table } = entityModule(entity);
-    const { sourceRows, ranges } = await keysetRanges(deps.source, table, options.batchSize);
+  entities.forEach((entity, i) => {
+    const { sourceRows, ranges } = splits[i]!;
     ranges.forEach((range, seq) => {
       batches.push({
         id: batchId(runId, entity, seq),
@@ -71,7 +76,7 @@ export async function startMigration(
       });
     });
     run.plan[entity] = { sourceRows, batches: ranges.length };
-  }
+  });
   const result = {
     runId,
     dryRun: Boolean(options.dryRun),
