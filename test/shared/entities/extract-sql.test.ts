@@ -29,6 +29,8 @@ function rowsReadPerTable(node: PlanNode, totals = new Map<string, number>()): M
   return totals;
 }
 
+const RANGE = 200;
+
 describe('batch extraction', () => {
   let source: pg.Pool;
   const tableRows = new Map<string, number>();
@@ -49,27 +51,27 @@ describe('batch extraction', () => {
   it.each(Object.values(ENTITIES).map((entity) => [entity.name, entity] as const))(
     'a %s batch reads only its own keys from every table',
     async (_name, entity) => {
-      const { rows: bounds } = await source.query<{ id: string }>(
-        `SELECT id FROM ${entity.table} ORDER BY id OFFSET $1 LIMIT 2`,
+      // A range of RANGE rows from the middle of the table.
+      const { rows: ends } = await source.query<{ id: string }>(
+        `SELECT id FROM ${entity.table} ORDER BY id OFFSET $1 LIMIT 1`,
         [Math.floor(tableRows.get(entity.table)! / 2)],
       );
-      // A range of about 200 rows from the middle of the table.
-      const { rows: range } = await source.query<{ id: string }>(
-        `SELECT id FROM ${entity.table} WHERE id > $1 ORDER BY id OFFSET 199 LIMIT 1`,
-        [bounds[0]!.id],
+      const { rows: last } = await source.query<{ id: string }>(
+        `SELECT id FROM ${entity.table} WHERE id > $1 ORDER BY id OFFSET ${RANGE - 1} LIMIT 1`,
+        [ends[0]!.id],
       );
       const { rows } = await source.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
         `EXPLAIN (ANALYZE, FORMAT JSON) ${entity.extractSql(keysetRange)}`,
-        [bounds[0]!.id, range[0]!.id],
+        [ends[0]!.id, last[0]!.id],
       );
       const read = rowsReadPerTable(rows[0]!['QUERY PLAN'][0].Plan);
-      expect(read.get(entity.table), 'its own rows').toBeGreaterThanOrEqual(200);
+      expect(read.get(entity.table), 'its own rows').toBeGreaterThanOrEqual(RANGE);
       for (const [table, n] of read) {
-        // 200 rows are under 2% of every table; their posts, comments and votes under 15%.
+        // These rows and what they refer to are at most 14 % of any table here; a scan reads all.
         expect(
           n / tableRows.get(table)!,
           `${table}: ${n} of ${tableRows.get(table)} rows read`,
-        ).toBeLessThan(0.15);
+        ).toBeLessThan(0.25);
       }
     },
   );
