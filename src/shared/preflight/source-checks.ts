@@ -4,7 +4,7 @@ import { compareSchema, expectedColumnCount } from './expected-schema';
 import { SourceInspector, SourceServer } from './ports';
 import { Check, check } from './report';
 
-/** The data-quality SQL uses SQL/JSON paths (PostgreSQL 12+). */
+/** Batch extraction uses MATERIALIZED CTEs and the data-quality SQL SQL/JSON paths (PostgreSQL 12+). */
 export const MIN_VERSION_NUM = 120000;
 
 export interface ServerChecks {
@@ -34,8 +34,8 @@ export async function checkServer(source: SourceInspector): Promise<ServerChecks
       : check(
           'source.version',
           'PostgreSQL version',
-          'warn',
-          `PostgreSQL ${server.version}: the data-quality checks need 12 or later and were skipped`,
+          'fail',
+          `PostgreSQL ${server.version}: the batch extraction and the data-quality checks need 12 or later`,
         ),
     server.walLevel === 'logical'
       ? check('source.walLevel', 'wal_level', 'pass', 'logical: continuous sync can decode changes')
