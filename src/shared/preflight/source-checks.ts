@@ -4,7 +4,7 @@ import { compareSchema, expectedColumnCount } from './expected-schema';
 import { SourceInspector, SourceServer } from './ports';
 import { Check, check } from './report';
 
-/** Batch extraction uses MATERIALIZED CTEs and the data-quality SQL SQL/JSON paths (PostgreSQL 12+). */
+/** MATERIALIZED CTEs (batch extraction) and SQL/JSON paths (data quality) need PostgreSQL 12+. */
 export const MIN_VERSION_NUM = 120000;
 
 export interface ServerChecks {
