@@ -51,13 +51,13 @@ export async function startMigration(
   };
   // Each table's split is one pass over its primary key; they run side by side.
   const splits = await Promise.all(
-    entities.map((entity) =>
-      keysetRanges(deps.source, entityModule(entity).table, options.batchSize),
-    ),
+    entities.map(async (entity) => ({
+      entity,
+      ...(await keysetRanges(deps.source, entityModule(entity).table, options.batchSize)),
+    })),
   );
   const batches: BatchRecord[] = [];
-  entities.forEach((entity, i) => {
-    const { sourceRows, ranges } = splits[i]!;
+  for (const { entity, sourceRows, ranges } of splits) {
     ranges.forEach((range, seq) => {
       batches.push({
         id: batchId(runId, entity, seq),
@@ -76,7 +76,7 @@ export async function startMigration(
       });
     });
     run.plan[entity] = { sourceRows, batches: ranges.length };
-  });
+  }
   const result = {
     runId,
     dryRun: Boolean(options.dryRun),

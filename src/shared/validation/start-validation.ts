@@ -76,15 +76,16 @@ export async function startValidation(
     repairs: [],
   };
   // One pass over each table, side by side.
-  const plans = await Promise.all(entities.map((entity) => planScopes(deps, entity, options)));
+  const plans = await Promise.all(
+    entities.map(async (entity) => ({ entity, ...(await planScopes(deps, entity, options)) })),
+  );
   const batches: ValidationBatchRecord[] = [];
-  entities.forEach((entity, i) => {
-    const { scopes, sourceRows } = plans[i]!;
+  for (const { entity, scopes, sourceRows } of plans) {
     scopes.forEach((scope, seq) => batches.push(newBatch(validation, entity, seq, scope)));
     const ranges = scopes.filter((scope) => scope.kind === 'range').length;
     validation.plan[entity] = { sourceRows, batches: scopes.length, ranges };
     validation.rangesDone[entity] = 0;
-  });
+  }
   await deps.validations.createValidation(validation, batches);
   if (options.mode !== 'window') await deps.validations.setLatestValidation(validationId);
   // The census is sent by the last range batch to finish (or by a resume).

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keysetRange } from '../../../src/shared/entities/entity';
 import { ENTITIES } from '../../../src/shared/entities/registry';
+import { PostgresSourceReader } from '../../../src/shared/postgres/source-reader';
 import { seedSource } from '../../../src/shared/source/seed';
 import { initSource, SOURCE_TABLES } from '../../../src/shared/source/schema';
 import { freshDatabase } from '../../support/servers';
@@ -33,36 +34,29 @@ const RANGE = 200;
 
 describe('batch extraction', () => {
   let source: pg.Pool;
+  let reader: PostgresSourceReader;
   const tableRows = new Map<string, number>();
 
   beforeAll(async () => {
     source = new pg.Pool({ connectionString: await freshDatabase('extract'), max: 2 });
+    reader = new PostgresSourceReader(source);
     await initSource(source);
     await seedSource(source, { users: 1500, seed: 3 });
     await source.query('ANALYZE');
-    for (const table of SOURCE_TABLES) {
-      const { rows } = await source.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
-      tableRows.set(table, rows[0]!.n);
-    }
+    for (const table of SOURCE_TABLES) tableRows.set(table, await reader.count(table));
   }, 120_000);
-  afterAll(() => source?.end());
+  afterAll(() => reader?.close());
 
   // A batch that scanned whole tables would make a load of N rows cost N^2 / batchSize.
   it.each(Object.values(ENTITIES).map((entity) => [entity.name, entity] as const))(
     'a %s batch reads only its own keys from every table',
     async (_name, entity) => {
-      // A range of RANGE rows from the middle of the table.
-      const { rows: ends } = await source.query<{ id: string }>(
-        `SELECT id FROM ${entity.table} ORDER BY id OFFSET $1 LIMIT 1`,
-        [Math.floor(tableRows.get(entity.table)! / 2)],
-      );
-      const { rows: last } = await source.query<{ id: string }>(
-        `SELECT id FROM ${entity.table} WHERE id > $1 ORDER BY id OFFSET ${RANGE - 1} LIMIT 1`,
-        [ends[0]!.id],
-      );
+      // A range of RANGE rows from the middle of the table, split as the planner splits it.
+      const bounds = await reader.boundaries(entity.table, RANGE);
+      const middle = Math.floor(bounds.length / 2);
       const { rows } = await source.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
         `EXPLAIN (ANALYZE, FORMAT JSON) ${entity.extractSql(keysetRange)}`,
-        [ends[0]!.id, last[0]!.id],
+        [bounds[middle - 1], bounds[middle]],
       );
       const read = rowsReadPerTable(rows[0]!['QUERY PLAN'][0].Plan);
       expect(read.get(entity.table), 'its own rows').toBeGreaterThanOrEqual(RANGE);

@@ -28,6 +28,9 @@ export function preflightRuntime(
   return createPreflightDeps(parseConfig(settings), cosmos, probes);
 }
 
+const insertSql = (table: string, values: Record<string, string>) =>
+  `INSERT INTO ${table} (${Object.keys(values).join(', ')}) VALUES (${Object.values(values).join(', ')});`;
+
 const post = (
   n: number,
   author: number | null,
@@ -51,7 +54,7 @@ const post = (
     toxicity_scores: `'{"toxic": 0.01}'`,
     ...extra,
   };
-  return `INSERT INTO posts (${Object.keys(values).join(', ')}) VALUES (${Object.values(values).join(', ')});`;
+  return insertSql('posts', values);
 };
 
 const comment = (
@@ -74,7 +77,7 @@ const comment = (
     updated_at: `'2025-03-01 10:00:00+00'`,
     ...extra,
   };
-  return `INSERT INTO comments (${Object.keys(values).join(', ')}) VALUES (${Object.values(values).join(', ')});`;
+  return insertSql('comments', values);
 };
 
 const vote = (
