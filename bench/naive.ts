@@ -3,7 +3,7 @@ import pg from 'pg';
 import { idList } from '../src/shared/entities/entity';
 import { ENTITIES } from '../src/shared/entities/registry';
 import { RowError } from '../src/shared/entities/row-error';
-import { mapConcurrent } from '../src/shared/concurrency';
+import { mapConcurrent } from '../src/shared/concurrency/limits';
 
 const PAGE = 100;
 const AUTHOR_LOOKUP: Record<string, string | undefined> = {

@@ -2,7 +2,7 @@
 // is the sink, bench/sink-run.ts), so the peak RSS of each phase is the engine's alone.
 import { createLocalEngine } from '../src/cli/local-engine';
 import { parseConfig } from '../src/shared/config/config';
-import { limitHeapGrowth } from '../src/shared/heap-growth';
+import { limitHeapGrowth } from '../src/shared/runtime/heap-growth';
 import { getRun } from '../src/shared/migration/run-queries';
 import { startMigration } from '../src/shared/migration/start-migration';
 import { startValidation } from '../src/shared/validation/start-validation';

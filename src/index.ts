@@ -1,5 +1,5 @@
 import { app } from '@azure/functions';
-import { limitHeapGrowth } from './shared/heap-growth';
+import { limitHeapGrowth } from './shared/runtime/heap-growth';
 
 // Registration happens in each src/functions/*.ts; the host loads them through package.json "main".
 app.setup({ enableHttpStream: false });

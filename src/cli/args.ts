@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { badRequest } from '../shared/errors';
+import { badRequest } from '../shared/errors/app-error';
 import { ENTITY_NAMES, EntityName } from '../shared/entities/entity';
 
 export const cliOptions = {

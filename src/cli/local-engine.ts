@@ -1,5 +1,5 @@
 import { AppConfig } from '../shared/config/config';
-import { createEngine, Engine } from '../shared/engine';
+import { createEngine, Engine } from '../shared/composition/engine';
 import { failBatch, migrateBatch } from '../shared/migration/migrate-batch';
 import { BatchMessage } from '../shared/migration/records';
 import { InProcessQueue } from '../shared/queue/in-process-queue';

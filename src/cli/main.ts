@@ -13,8 +13,8 @@ import { initTargetCommand } from './commands/target';
 import { EnvironmentNeeds, LOCAL_STATE_DIR, resolveEnvironment } from './environment';
 import { stopLocalCosmos } from '../shared/local/persistent-cosmos';
 import { createOutput, EXIT_FAILURE, EXIT_OK, reportFailure } from './output';
-import { badRequest } from '../shared/errors';
-import { limitHeapGrowth } from '../shared/heap-growth';
+import { badRequest } from '../shared/errors/app-error';
+import { limitHeapGrowth } from '../shared/runtime/heap-growth';
 
 const USAGE = `cosmos-migration <command> [options]
 

@@ -1,4 +1,4 @@
-import { AppError, errorMessage } from '../shared/errors';
+import { AppError, errorMessage } from '../shared/errors/app-error';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

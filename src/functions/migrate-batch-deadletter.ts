@@ -1,5 +1,5 @@
 import { app, InvocationContext } from '@azure/functions';
-import { functionsEngine } from '../shared/functions-engine';
+import { functionsEngine } from '../shared/composition/functions-engine';
 import { batchMessageSchema } from '../shared/migration/inputs';
 import { failBatch } from '../shared/migration/migrate-batch';
 

@@ -1,5 +1,5 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { functionsEngine } from '../shared/functions-engine';
+import { functionsEngine } from '../shared/composition/functions-engine';
 import { errorResponse, json, parseInput } from '../shared/http/responses';
 import { runIdSchema } from '../shared/migration/inputs';
 import { getRun } from '../shared/migration/run-queries';

@@ -1,6 +1,6 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
-import { functionsEngine } from '../shared/functions-engine';
+import { functionsEngine } from '../shared/composition/functions-engine';
 import { errorResponse, json, parseInput } from '../shared/http/responses';
 import { runIdSchema } from '../shared/migration/inputs';
 import { migrationReportMarkdown } from '../shared/reports/markdown';

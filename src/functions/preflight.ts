@@ -1,6 +1,6 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
-import { functionsEngine } from '../shared/functions-engine';
+import { functionsEngine } from '../shared/composition/functions-engine';
 import { errorResponse, json, parseInput } from '../shared/http/responses';
 import { createPreflightDeps } from '../shared/preflight/deps';
 import { runPreflight } from '../shared/preflight/run-preflight';

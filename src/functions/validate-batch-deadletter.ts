@@ -1,5 +1,5 @@
 import { app, InvocationContext } from '@azure/functions';
-import { functionsEngine } from '../shared/functions-engine';
+import { functionsEngine } from '../shared/composition/functions-engine';
 import { validationMessageSchema } from '../shared/validation/inputs';
 import { failValidationBatch } from '../shared/validation/validate-batch';
 

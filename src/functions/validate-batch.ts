@@ -1,6 +1,6 @@
 import { app, InvocationContext } from '@azure/functions';
-import { errorMessage } from '../shared/errors';
-import { functionsEngine } from '../shared/functions-engine';
+import { errorMessage } from '../shared/errors/app-error';
+import { functionsEngine } from '../shared/composition/functions-engine';
 import { validationMessageSchema } from '../shared/validation/inputs';
 import { validateBatch } from '../shared/validation/validate-batch';
 

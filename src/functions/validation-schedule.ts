@@ -1,5 +1,5 @@
 import { app, InvocationContext, Timer } from '@azure/functions';
-import { functionsEngine } from '../shared/functions-engine';
+import { functionsEngine } from '../shared/composition/functions-engine';
 import { LogMetrics } from '../shared/observability/metrics';
 import { runValidationInline } from '../shared/validation/run-inline';
 

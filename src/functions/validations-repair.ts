@@ -1,5 +1,5 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { functionsEngine } from '../shared/functions-engine';
+import { functionsEngine } from '../shared/composition/functions-engine';
 import { errorResponse, json, parseInput, readJsonBody } from '../shared/http/responses';
 import { repairSchema, validationIdSchema } from '../shared/validation/inputs';
 import { repairValidation } from '../shared/validation/repair';

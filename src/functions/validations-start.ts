@@ -1,5 +1,5 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { functionsEngine } from '../shared/functions-engine';
+import { functionsEngine } from '../shared/composition/functions-engine';
 import { errorResponse, json, parseInput, readJsonBody } from '../shared/http/responses';
 import { startValidationSchema } from '../shared/validation/inputs';
 import { startValidation } from '../shared/validation/start-validation';

@@ -5,7 +5,7 @@ import { migrateBatchDeadletter } from '../../src/functions/migrate-batch-deadle
 import { migrationsGet } from '../../src/functions/migrations-get';
 import { migrationsResume } from '../../src/functions/migrations-resume';
 import { migrationsStart } from '../../src/functions/migrations-start';
-import { useFunctionsEngine } from '../../src/shared/functions-engine';
+import { useFunctionsEngine } from '../../src/shared/composition/functions-engine';
 import { BatchMessage } from '../../src/shared/migration/records';
 import { seedSource } from '../../src/shared/source/seed';
 import { createWorld, TestWorld } from '../support/engine';

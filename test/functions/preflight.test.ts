@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preflight } from '../../src/functions/preflight';
 import { createLocalEngine } from '../../src/cli/local-engine';
 import { parseConfig } from '../../src/shared/config/config';
-import { useFunctionsEngine } from '../../src/shared/functions-engine';
+import { useFunctionsEngine } from '../../src/shared/composition/functions-engine';
 import { PreflightReport } from '../../src/shared/preflight/report';
 import { seedSource } from '../../src/shared/source/seed';
 import { createWorld, TestWorld } from '../support/engine';

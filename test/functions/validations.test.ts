@@ -8,7 +8,7 @@ import { validationSchedule } from '../../src/functions/validation-schedule';
 import { validationsGet } from '../../src/functions/validations-get';
 import { validationsRepair } from '../../src/functions/validations-repair';
 import { validationsStart } from '../../src/functions/validations-start';
-import { useFunctionsEngine } from '../../src/shared/functions-engine';
+import { useFunctionsEngine } from '../../src/shared/composition/functions-engine';
 import { startMigration } from '../../src/shared/migration/start-migration';
 import { seedSource } from '../../src/shared/source/seed';
 import { ValidationMessage } from '../../src/shared/validation/records';

@@ -2,7 +2,7 @@ import { repairValidation } from '../../shared/validation/repair';
 import { Environment } from '../environment';
 import { createLocalEngine } from '../local-engine';
 import { EXIT_OK, EXIT_PROBLEMS, Output } from '../output';
-import { badRequest } from '../../shared/errors';
+import { badRequest } from '../../shared/errors/app-error';
 
 export async function repairCommand(
   env: Environment,

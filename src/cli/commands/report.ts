@@ -1,4 +1,4 @@
-import { badRequest } from '../../shared/errors';
+import { badRequest } from '../../shared/errors/app-error';
 import { migrationReportMarkdown } from '../../shared/reports/markdown';
 import { buildMigrationReport } from '../../shared/reports/migration-report';
 import { Environment } from '../environment';

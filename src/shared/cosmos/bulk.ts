@@ -1,6 +1,6 @@
 import { Container, OperationInput, OperationResponse, RequestOptions } from '@azure/cosmos';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Semaphore } from '../concurrency';
+import { Semaphore } from '../concurrency/limits';
 import { RuBudget } from '../migration/ru-budget';
 
 /** The local server and the SDK both take at most 100 operations per bulk call. */

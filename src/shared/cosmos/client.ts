@@ -1,6 +1,6 @@
 import { CosmosClient, CosmosClientOptions } from '@azure/cosmos';
 import https from 'node:https';
-import { AppError } from '../errors';
+import { AppError } from '../errors/app-error';
 import { sharedCredential } from '../identity/credential';
 import { throttlingPlugin } from './throttling';
 

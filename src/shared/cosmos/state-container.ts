@@ -1,5 +1,5 @@
 import { Container, CosmosClient } from '@azure/cosmos';
-import { AppError } from '../errors';
+import { AppError } from '../errors/app-error';
 import { MIGRATION_CONTAINER } from './containers';
 import { DocumentWriter } from './document-writer';
 import { BULK_LIMIT } from './bulk';

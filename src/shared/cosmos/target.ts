@@ -1,5 +1,5 @@
 import { CosmosClient } from '@azure/cosmos';
-import { AppError, errorMessage } from '../errors';
+import { AppError, errorMessage } from '../errors/app-error';
 import { CONTAINERS, ContainerDefinition } from './containers';
 
 export type ThroughputMode = 'manual' | 'autoscale' | 'serverless';

@@ -1,6 +1,6 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
-import { AppError, badRequest, errorMessage } from '../errors';
+import { AppError, badRequest, errorMessage } from '../errors/app-error';
 
 export function json(
   status: number,

@@ -1,8 +1,8 @@
 import { measureRequests } from '../cosmos/throttling';
 import { entityModule } from '../entities/registry';
 import { RowErrorRecord } from '../entities/row-error';
-import { asFailed } from '../batches';
-import { errorMessage } from '../errors';
+import { asFailed } from '../jobs/failed-batch';
+import { errorMessage } from '../errors/app-error';
 import { MigrationDeps } from './deps';
 import { BatchMessage, BatchRecord } from './records';
 import { transformBatch } from './transform-batch';

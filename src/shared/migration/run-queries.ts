@@ -1,5 +1,5 @@
 import { RowErrorRecord } from '../entities/row-error';
-import { notFound } from '../errors';
+import { notFound } from '../errors/app-error';
 import { MigrationDeps } from './deps';
 import { RunSummary, summarizeRun } from './run-summary';
 import { messageFor } from './start-migration';

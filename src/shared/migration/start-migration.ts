@@ -1,10 +1,10 @@
 import { ENTITY_NAMES, EntityName } from '../entities/entity';
 import { entityModule } from '../entities/registry';
-import { conflict } from '../errors';
+import { conflict } from '../errors/app-error';
 import { MIGRATION_CONTAINER } from '../cosmos/containers';
 import { MigrationDeps } from './deps';
 import { keysetRanges } from './keyset-ranges';
-import { timestampedId } from '../ids';
+import { timestampedId } from '../jobs/ids';
 import { BatchMessage, BatchRecord, batchId, emptyStats, RunRecord, runPartition } from './records';
 import { isActive, summarizeRun } from './run-summary';
 

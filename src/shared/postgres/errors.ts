@@ -1,4 +1,4 @@
-import { AppError, errorMessage } from '../errors';
+import { AppError, errorMessage } from '../errors/app-error';
 
 interface PgLikeError {
   code?: string;

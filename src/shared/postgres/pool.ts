@@ -2,7 +2,7 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
 import pg from 'pg';
 import type { SourceSettings } from '../config/config';
 import { parseJsonExact } from '../entities/json-numbers';
-import { AppError } from '../errors';
+import { AppError } from '../errors/app-error';
 import { sharedCredential } from '../identity/credential';
 
 const TIMESTAMPTZ = 1184;

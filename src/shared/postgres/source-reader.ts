@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { EntityModule, idList, keysetRange } from '../entities/entity';
 import { SourceRow } from '../entities/registry';
-import { withRetry } from '../retry';
+import { withRetry } from '../errors/retry';
 import { describePostgresError, isTransientPostgresError } from './errors';
 
 /** `(from, to]` over the primary key; `null` is an open end. */

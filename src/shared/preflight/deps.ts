@@ -1,6 +1,6 @@
 import { CosmosClient } from '@azure/cosmos';
 import { AppConfig } from '../config/config';
-import { AppError } from '../errors';
+import { AppError } from '../errors/app-error';
 import { sharedCredential } from '../identity/credential';
 import { createSourcePool } from '../postgres/pool';
 import { reachabilityProbes } from './azure-probes';

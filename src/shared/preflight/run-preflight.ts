@@ -1,5 +1,5 @@
 import { ENTITY_NAMES } from '../entities/entity';
-import { AppError } from '../errors';
+import { AppError } from '../errors/app-error';
 import { DataQualityResult, findDataQualityProblems } from './data-quality';
 import { estimateLoad } from './estimate';
 import { PreflightDeps } from './ports';

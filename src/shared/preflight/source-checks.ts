@@ -1,5 +1,5 @@
 import { ENTITY_NAMES, EntityName } from '../entities/entity';
-import { errorMessage } from '../errors';
+import { errorMessage } from '../errors/app-error';
 import { compareSchema, expectedColumnCount } from './expected-schema';
 import { SourceInspector, SourceServer } from './ports';
 import { Check, check } from './report';

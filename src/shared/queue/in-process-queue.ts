@@ -1,4 +1,4 @@
-import { errorMessage } from '../errors';
+import { errorMessage } from '../errors/app-error';
 import { MessageQueue, QueueMessage } from './queue';
 
 export interface Delivery<T> {

@@ -1,4 +1,4 @@
-import { mapConcurrent } from '../concurrency';
+import { mapConcurrent } from '../concurrency/limits';
 import { MessageQueue, QueueMessage } from './queue';
 
 /**

@@ -4,12 +4,12 @@ import { ValidationDeps } from './deps';
 import {
   BatchScope,
   emptyCounts,
+  ValidationBatchOutcome,
   ValidationBatchRecord,
   validationBatchId,
   ValidationRecord,
 } from './records';
 import { newBatch, validationMessage } from './start-validation';
-import type { ValidationBatchOutcome } from './validate-batch';
 
 /**
  * After a range batch: counts it, atomically, and the batch that completes its entity's

@@ -107,6 +107,11 @@ export interface ValidationBatchRecord extends ValidationCounts {
   census?: { stored: number; found: number };
 }
 
+/** What a worker did with a validation batch message. */
+export type ValidationBatchOutcome =
+  | { kind: 'validated'; batch: ValidationBatchRecord }
+  | { kind: 'skipped'; reason: 'already-done' | 'unknown-batch' | 'ranges-pending' };
+
 export interface ValidationMessage {
   validationId: string;
   batchId: string;

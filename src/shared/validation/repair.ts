@@ -1,6 +1,6 @@
 import { CosmosDocument } from '../entities/entity';
 import { entityModule } from '../entities/registry';
-import { conflict } from '../errors';
+import { conflict } from '../errors/app-error';
 import { refKey } from '../cosmos/document-reader';
 import { transformBatch } from '../migration/transform-batch';
 import { ValidationDeps } from './deps';

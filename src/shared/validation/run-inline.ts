@@ -1,4 +1,4 @@
-import { errorMessage } from '../errors';
+import { errorMessage } from '../errors/app-error';
 import { InlineQueue } from '../queue/inline-queue';
 import { ValidationDeps } from './deps';
 import { ValidationMessage } from './records';

@@ -4,7 +4,7 @@ import { entityModule } from '../entities/registry';
 import { TimeWindow } from '../postgres/source-reader';
 import { ValidationDeps } from './deps';
 import { keysetRanges } from '../migration/keyset-ranges';
-import { timestampedId } from '../ids';
+import { timestampedId } from '../jobs/ids';
 import {
   BatchScope,
   emptyCounts,

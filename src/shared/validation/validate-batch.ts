@@ -2,8 +2,8 @@ import { DocumentRef, refKey, StoredKey } from '../cosmos/document-reader';
 import { measureRequests } from '../cosmos/throttling';
 import { CosmosDocument, EntityModule } from '../entities/entity';
 import { entityModule, SourceRow } from '../entities/registry';
-import { asFailed } from '../batches';
-import { errorMessage } from '../errors';
+import { asFailed } from '../jobs/failed-batch';
+import { errorMessage } from '../errors/app-error';
 import { transformBatch } from '../migration/transform-batch';
 import { countRange, takeCensus } from './census';
 import { ValidationDeps } from './deps';
@@ -15,12 +15,9 @@ import {
   RepairStats,
   ValidationBatchRecord,
   ValidationCounts,
+  ValidationBatchOutcome,
   ValidationMessage,
 } from './records';
-
-export type ValidationBatchOutcome =
-  | { kind: 'validated'; batch: ValidationBatchRecord }
-  | { kind: 'skipped'; reason: 'already-done' | 'unknown-batch' | 'ranges-pending' };
 
 /**
  * Compares one batch: builds the expected documents with the migration's own entity module,

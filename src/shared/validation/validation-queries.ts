@@ -1,4 +1,4 @@
-import { notFound } from '../errors';
+import { notFound } from '../errors/app-error';
 import { ValidationDeps } from './deps';
 import { ValidationRecord } from './records';
 import { validationMessage } from './start-validation';

@@ -1,7 +1,7 @@
-import { appConfig } from './config/config';
+import { appConfig } from '../config/config';
 import { createEngine, Engine } from './engine';
-import { sharedCredential } from './identity/credential';
-import { ServiceBusQueue } from './queue/service-bus-queue';
+import { sharedCredential } from '../identity/credential';
+import { ServiceBusQueue } from '../queue/service-bus-queue';
 
 let engine: Engine | undefined;
 

@@ -1,22 +1,22 @@
 import { CosmosClient } from '@azure/cosmos';
-import { AppConfig } from './config/config';
-import { createCosmosClient } from './cosmos/client';
-import { CosmosDocumentWriter } from './cosmos/document-writer';
-import { CosmosRunStore } from './cosmos/cosmos-run-store';
-import { verifyTarget } from './cosmos/target';
-import { AppError } from './errors';
-import { MigrationDeps } from './migration/deps';
-import { BatchMessage } from './migration/records';
-import { RuBudget } from './migration/ru-budget';
-import { createSourcePool } from './postgres/pool';
-import { PostgresSourceReader } from './postgres/source-reader';
-import { MessageQueue } from './queue/queue';
-import { CosmosDocumentReader } from './cosmos/document-reader';
-import { CosmosValidationStore } from './cosmos/cosmos-validation-store';
-import { ValidationDeps } from './validation/deps';
-import { ValidationMessage } from './validation/records';
-import { AppInsightsMetrics, Metrics } from './observability/metrics';
-import { sharedCredential } from './identity/credential';
+import { AppConfig } from '../config/config';
+import { createCosmosClient } from '../cosmos/client';
+import { CosmosDocumentWriter } from '../cosmos/document-writer';
+import { CosmosRunStore } from '../cosmos/cosmos-run-store';
+import { verifyTarget } from '../cosmos/target';
+import { AppError } from '../errors/app-error';
+import { MigrationDeps } from '../migration/deps';
+import { BatchMessage } from '../migration/records';
+import { RuBudget } from '../migration/ru-budget';
+import { createSourcePool } from '../postgres/pool';
+import { PostgresSourceReader } from '../postgres/source-reader';
+import { MessageQueue } from '../queue/queue';
+import { CosmosDocumentReader } from '../cosmos/document-reader';
+import { CosmosValidationStore } from '../cosmos/cosmos-validation-store';
+import { ValidationDeps } from '../validation/deps';
+import { ValidationMessage } from '../validation/records';
+import { AppInsightsMetrics, Metrics } from '../observability/metrics';
+import { sharedCredential } from '../identity/credential';
 
 /** The engine's adapters, wired from the configuration; each client is created on first use. */
 export interface EngineQueues {
