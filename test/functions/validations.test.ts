@@ -75,7 +75,7 @@ describe('validation functions', () => {
 
   it('rejects bad input with a 400 naming the field, and unknown ids with a 404', async () => {
     const cases: [unknown, RegExp][] = [
-      [{}, /^mode:/],
+      [{ sampleSize: 10 }, /^sampleSize:/],
       [{ mode: 'quick' }, /^mode:/],
       [{ mode: 'full', sampleSize: 10 }, /^sampleSize:/],
       [{ mode: 'sample', sampleSize: 0 }, /^sampleSize:/],
@@ -107,7 +107,8 @@ describe('validation functions', () => {
   });
 
   it('validates through the queue, finds a tampered document, repairs it', async () => {
-    const started = await start({ mode: 'full' });
+    // No mode: a full validation, as the CLI's default.
+    const started = await start({});
     expect(started.status).toBe(202);
     const { validationId } = started.jsonBody as { validationId: string };
     expect(started.headers).toMatchObject({ Location: `/api/validations/${validationId}` });

@@ -60,88 +60,97 @@ function sourceSettings(env: SourceEnv, ctx: z.core.$RefinementCtx): SourceSetti
   return { url, server };
 }
 
-const schema = z
-  .object({
-    DATABASE_URL: z.string().min(1).optional(),
-    // In Azure the source is named piece by piece; no password: a Microsoft Entra token is used.
-    DATABASE_HOST: z.string().min(1).optional(),
-    DATABASE_PORT: positiveInt(5432, 1, 65535),
-    DATABASE_NAME: z.string().min(1).optional(),
-    DATABASE_USER: z.string().min(1).optional(),
-    DATABASE_PASSWORD: z.string().min(1).optional(),
-    DATABASE_SSL: z.enum(['require', 'no-verify', 'disable']).default('require'),
-    COSMOS_ENDPOINT: z.url().optional(),
-    COSMOS__accountEndpoint: z.url().optional(),
-    COSMOS_KEY: z.string().min(1).optional(),
-    COSMOS_DATABASE: z.string().min(1).default('social_pulse'),
-    COSMOS_THROUGHPUT_MODE: z.enum(['manual', 'autoscale', 'serverless']).default('manual'),
-    AZURE_CLIENT_ID: z.string().min(1).optional(),
-    SERVICEBUS__fullyQualifiedNamespace: z.string().min(1).optional(),
-    SERVICEBUS_CONNECTION_STRING: z.string().min(1).optional(),
-    MIGRATION_QUEUE: z.string().min(1).default('migration-batches'),
-    MIGRATION_BATCH_SIZE: positiveInt(1000, 100, 5000),
-    MIGRATION_RU_BUDGET: z.coerce.number().min(0).default(0),
-    MIGRATION_WRITE_CONCURRENCY: positiveInt(4, 1, 64),
-    MIGRATION_BATCH_CONCURRENCY: positiveInt(4, 1, 64),
-    MIGRATION_MAX_DELIVERY_COUNT: positiveInt(10, 1, 100),
-    MIGRATION_MAX_THROTTLE_RETRIES: positiveInt(30, 0, 1000),
-    VALIDATION_QUEUE: z.string().min(1).default('validation-batches'),
-    VALIDATION_CONSISTENCY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.99),
-    VALIDATION_SCHEDULE: z.string().min(1).default('0 0 */6 * * *'),
-    VALIDATION_SAMPLE_SIZE: positiveInt(1000, 1, 1_000_000),
-    APP_CONFIGURATION_ENDPOINT: z.url().optional(),
-    APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
-    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: z.string().min(1).optional(),
-    COSMOS_MIGRATION_DEBUG: z.stringbool().default(false),
-  })
-  .transform((env, ctx) => ({
-    debug: env.COSMOS_MIGRATION_DEBUG,
-    source: sourceSettings(env, ctx),
-    cosmos: {
-      endpoint: env.COSMOS_ENDPOINT ?? env.COSMOS__accountEndpoint,
-      key: env.COSMOS_KEY,
-      database: env.COSMOS_DATABASE,
-      throughputMode: env.COSMOS_THROUGHPUT_MODE,
-      maxThrottleRetries: env.MIGRATION_MAX_THROTTLE_RETRIES,
-    },
-    identity: { managedIdentityClientId: env.AZURE_CLIENT_ID },
-    serviceBus: {
-      fullyQualifiedNamespace: env.SERVICEBUS__fullyQualifiedNamespace,
-      connectionString: env.SERVICEBUS_CONNECTION_STRING,
-      migrationQueue: env.MIGRATION_QUEUE,
-      validationQueue: env.VALIDATION_QUEUE,
-    },
-    appConfiguration: { endpoint: env.APP_CONFIGURATION_ENDPOINT },
-    observability: {
-      appInsightsConnectionString: env.APPLICATIONINSIGHTS_CONNECTION_STRING,
-      appInsightsEntraAuth: /Authorization=AAD/i.test(
-        env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? '',
-      ),
-    },
-    validation: {
-      consistencyThreshold: env.VALIDATION_CONSISTENCY_THRESHOLD,
-      schedule: env.VALIDATION_SCHEDULE,
-      sampleSize: env.VALIDATION_SAMPLE_SIZE,
-    },
-    migration: {
-      batchSize: env.MIGRATION_BATCH_SIZE,
-      ruBudgetPerSecond: env.MIGRATION_RU_BUDGET,
-      writeConcurrency: env.MIGRATION_WRITE_CONCURRENCY,
-      batchConcurrency: env.MIGRATION_BATCH_CONCURRENCY,
-      maxDeliveryCount: env.MIGRATION_MAX_DELIVERY_COUNT,
-    },
-  }));
+/** The settings as the environment names them, with their defaults. */
+const settingsSchema = z.object({
+  DATABASE_URL: z.string().min(1).optional(),
+  // In Azure the source is named piece by piece; no password: a Microsoft Entra token is used.
+  DATABASE_HOST: z.string().min(1).optional(),
+  DATABASE_PORT: positiveInt(5432, 1, 65535),
+  DATABASE_NAME: z.string().min(1).optional(),
+  DATABASE_USER: z.string().min(1).optional(),
+  DATABASE_PASSWORD: z.string().min(1).optional(),
+  DATABASE_SSL: z.enum(['require', 'no-verify', 'disable']).default('require'),
+  COSMOS_ENDPOINT: z.url().optional(),
+  COSMOS__accountEndpoint: z.url().optional(),
+  COSMOS_KEY: z.string().min(1).optional(),
+  COSMOS_DATABASE: z.string().min(1).default('social_pulse'),
+  COSMOS_THROUGHPUT_MODE: z.enum(['manual', 'autoscale', 'serverless']).default('manual'),
+  AZURE_CLIENT_ID: z.string().min(1).optional(),
+  SERVICEBUS__fullyQualifiedNamespace: z.string().min(1).optional(),
+  SERVICEBUS_CONNECTION_STRING: z.string().min(1).optional(),
+  MIGRATION_QUEUE: z.string().min(1).default('migration-batches'),
+  MIGRATION_BATCH_SIZE: positiveInt(1000, 100, 5000),
+  MIGRATION_RU_BUDGET: z.coerce.number().min(0).default(0),
+  MIGRATION_WRITE_CONCURRENCY: positiveInt(4, 1, 64),
+  MIGRATION_BATCH_CONCURRENCY: positiveInt(4, 1, 64),
+  MIGRATION_MAX_DELIVERY_COUNT: positiveInt(10, 1, 100),
+  MIGRATION_MAX_THROTTLE_RETRIES: positiveInt(30, 0, 1000),
+  VALIDATION_QUEUE: z.string().min(1).default('validation-batches'),
+  VALIDATION_CONSISTENCY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.99),
+  VALIDATION_SCHEDULE: z.string().min(1).default('0 0 */6 * * *'),
+  VALIDATION_SAMPLE_SIZE: positiveInt(1000, 1, 1_000_000),
+  APP_CONFIGURATION_ENDPOINT: z.url().optional(),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: z.string().min(1).optional(),
+  COSMOS_MIGRATION_DEBUG: z.stringbool().default(false),
+});
+
+const schema = settingsSchema.transform((env, ctx) => ({
+  debug: env.COSMOS_MIGRATION_DEBUG,
+  source: sourceSettings(env, ctx),
+  cosmos: {
+    endpoint: env.COSMOS_ENDPOINT ?? env.COSMOS__accountEndpoint,
+    key: env.COSMOS_KEY,
+    database: env.COSMOS_DATABASE,
+    throughputMode: env.COSMOS_THROUGHPUT_MODE,
+    maxThrottleRetries: env.MIGRATION_MAX_THROTTLE_RETRIES,
+  },
+  identity: { managedIdentityClientId: env.AZURE_CLIENT_ID },
+  serviceBus: {
+    fullyQualifiedNamespace: env.SERVICEBUS__fullyQualifiedNamespace,
+    connectionString: env.SERVICEBUS_CONNECTION_STRING,
+    migrationQueue: env.MIGRATION_QUEUE,
+    validationQueue: env.VALIDATION_QUEUE,
+  },
+  appConfiguration: { endpoint: env.APP_CONFIGURATION_ENDPOINT },
+  observability: {
+    appInsightsConnectionString: env.APPLICATIONINSIGHTS_CONNECTION_STRING,
+    appInsightsEntraAuth: /Authorization=AAD/i.test(
+      env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? '',
+    ),
+  },
+  validation: {
+    consistencyThreshold: env.VALIDATION_CONSISTENCY_THRESHOLD,
+    schedule: env.VALIDATION_SCHEDULE,
+    sampleSize: env.VALIDATION_SAMPLE_SIZE,
+  },
+  migration: {
+    batchSize: env.MIGRATION_BATCH_SIZE,
+    ruBudgetPerSecond: env.MIGRATION_RU_BUDGET,
+    writeConcurrency: env.MIGRATION_WRITE_CONCURRENCY,
+    batchConcurrency: env.MIGRATION_BATCH_CONCURRENCY,
+    maxDeliveryCount: env.MIGRATION_MAX_DELIVERY_COUNT,
+  },
+}));
 
 export type AppConfig = z.output<typeof schema>;
 export type Settings = Partial<Record<string, string>>;
 
-/** Parses settings (the process environment plus overrides) once, failing with every problem named. */
-export function parseConfig(overrides: Settings = {}): AppConfig {
-  // An empty setting (common in local.settings.json) means "not set".
-  const settings = Object.fromEntries(
-    Object.entries({ ...process.env, ...overrides }).filter(([, value]) => value !== ''),
+/**
+ * The settings in force: `fallbacks` (e.g. local.settings.json `Values`), then the process
+ * environment, then `overrides`. An empty setting (common in local.settings.json) means "not set".
+ */
+export function effectiveSettings(overrides: Settings = {}, fallbacks: Settings = {}): Settings {
+  return Object.fromEntries(
+    Object.entries({ ...fallbacks, ...process.env, ...overrides }).filter(
+      ([, value]) => value !== undefined && value !== '',
+    ),
   );
-  const result = schema.safeParse(settings);
+}
+
+/** Parses settings once, failing with every problem named. */
+export function parseConfig(overrides: Settings = {}, fallbacks: Settings = {}): AppConfig {
+  const result = schema.safeParse(effectiveSettings(overrides, fallbacks));
   if (!result.success) {
     const problems = result.error.issues.map(
       (issue) => `${issue.path.join('.')}: ${issue.message}`,
@@ -149,6 +158,17 @@ export function parseConfig(overrides: Settings = {}): AppConfig {
     throw new AppError('CONFIG_INVALID', `invalid settings: ${problems.join('; ')}`);
   }
   return result.data;
+}
+
+/**
+ * A binding expression's setting (`%MIGRATION_QUEUE%`): as set, else this app's default for
+ * it, else undefined.
+ */
+export function settingValue(name: string, settings: Settings): string | undefined {
+  if (settings[name] !== undefined) return settings[name];
+  const defaults = settingsSchema.safeParse({});
+  const value = defaults.success ? (defaults.data as Record<string, unknown>)[name] : undefined;
+  return value === undefined ? undefined : String(value);
 }
 
 let cached: AppConfig | undefined;

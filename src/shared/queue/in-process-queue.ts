@@ -11,6 +11,13 @@ export interface InProcessQueueOptions<T> {
   maxDeliveryCount: number;
   handle(delivery: Delivery<T>): Promise<void>;
   deadLetter(message: QueueMessage<T>, reason: string): Promise<void>;
+  /** Told of each message taken in and each one done with (handled or dead-lettered): a durable copy. */
+  journal?: QueueJournal<T>;
+}
+
+export interface QueueJournal<T> {
+  accepted(message: QueueMessage<T>): void;
+  settled(message: QueueMessage<T>): void;
 }
 
 /**
@@ -31,6 +38,7 @@ export class InProcessQueue<T> implements MessageQueue<T> {
     for (const message of messages) {
       if (this.seen.has(message.messageId)) continue;
       this.seen.add(message.messageId);
+      this.options.journal?.accepted(message);
       this.waiting.push({ message, deliveryCount: 1 });
     }
     this.pump();
@@ -71,10 +79,11 @@ export class InProcessQueue<T> implements MessageQueue<T> {
     } catch (error) {
       if (delivery.deliveryCount < this.options.maxDeliveryCount) {
         this.waiting.push({ message: delivery.message, deliveryCount: delivery.deliveryCount + 1 });
-      } else {
-        const reason = `MaxDeliveryCountExceeded: ${errorMessage(error)}`;
-        await this.options.deadLetter(delivery.message, reason).catch(() => undefined);
+        return;
       }
+      const reason = `MaxDeliveryCountExceeded: ${errorMessage(error)}`;
+      await this.options.deadLetter(delivery.message, reason).catch(() => undefined);
     }
+    this.options.journal?.settled(delivery.message);
   }
 }

@@ -7,7 +7,8 @@ const isoTimestamp = z.iso.datetime({ offset: true, message: 'not an ISO 8601 ti
 export const startValidationSchema = z
   .strictObject({
     entities: entityListSchema.optional(),
-    mode: z.enum(['full', 'sample']),
+    // Full by default, as the CLI's `validate`: the verdict a cutover needs.
+    mode: z.enum(['full', 'sample']).default('full'),
     sampleSize: z.number().int().min(1).max(1_000_000).optional(),
   })
   .refine((input) => input.mode === 'sample' || input.sampleSize === undefined, {
