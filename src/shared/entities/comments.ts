@@ -11,6 +11,7 @@ import {
   finite,
   json,
   JsonValue,
+  partitionKey,
   requireKey,
   textArray,
   timestamp,
@@ -85,7 +86,7 @@ export const comments: EntityModule<CommentRow> = {
     return [
       {
         id,
-        pk: `post:${postId}`,
+        pk: partitionKey(`post:${postId}`, 'comment'),
         type: 'comment',
         postId,
         postPk: row.post_author_id === null ? null : `user:${uuid(row.post_author_id)}`,

@@ -11,6 +11,7 @@ import {
   finite,
   json,
   JsonValue,
+  partitionKey,
   requireKey,
   textArray,
   timestamp,
@@ -84,7 +85,7 @@ export const posts: EntityModule<PostRow> = {
     return [
       {
         id,
-        pk: `user:${authorId}`,
+        pk: partitionKey(`user:${authorId}`, 'post'),
         type: 'post',
         title: row.title,
         content: row.content,

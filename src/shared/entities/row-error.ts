@@ -13,7 +13,12 @@ export type RowErrorCode =
   | 'NON_FINITE_NUMBER'
   | 'UNREPRESENTABLE_NUMBER'
   | 'INVALID_TIMESTAMP'
+  /** An id that is empty or holds / \ ? # (free text is encoded, so only a bug makes one). */
   | 'INVALID_ID'
+  /** An id over Cosmos's 1,023 bytes (UTF-8); see `MAX_ID_BYTES`. */
+  | 'ID_TOO_LONG'
+  /** A partition key value over Cosmos's 2,048 bytes (UTF-8); see `MAX_PARTITION_KEY_BYTES`. */
+  | 'PARTITION_KEY_TOO_LONG'
   | 'MISSING_KEY'
   | 'DOCUMENT_TOO_LARGE'
   | 'WRITE_REJECTED';

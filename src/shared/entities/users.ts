@@ -1,5 +1,9 @@
 import { changedIdsPage, CosmosDocument, EntityModule, inWindow } from './entity';
-import { cosmosId, encodeKey, timestamp, uuid } from './values';
+import { cosmosId, encodeKey, partitionKey, timestamp, uuid } from './values';
+
+/** The ids (and partition keys) of the lookup documents, before their limits are checked. */
+export const usernameLookupKey = (username: string) => `username:${encodeKey(username)}`;
+export const emailLookupKey = (email: string) => `email:${encodeKey(email)}`;
 
 export interface UserRow {
   id: string;
@@ -27,12 +31,19 @@ export const users: EntityModule<UserRow> = {
   rowId: (row) => uuid(row.id),
   toDocuments(row): CosmosDocument[] {
     const id = cosmosId(uuid(row.id), 'user');
-    const usernameKey = cosmosId(`username:${encodeKey(row.username)}`, 'username lookup');
-    const emailKey = cosmosId(`email:${encodeKey(row.email)}`, 'email lookup');
+    const pk = partitionKey(`user:${id}`, 'user');
+    const usernameKey = partitionKey(
+      cosmosId(usernameLookupKey(row.username), 'username lookup'),
+      'username lookup',
+    );
+    const emailKey = partitionKey(
+      cosmosId(emailLookupKey(row.email), 'email lookup'),
+      'email lookup',
+    );
     return [
       {
         id,
-        pk: `user:${id}`,
+        pk,
         type: 'user',
         username: row.username,
         email: row.email,

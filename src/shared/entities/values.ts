@@ -73,17 +73,44 @@ export function encodeKey(text: string): string {
   return encodeURIComponent(text);
 }
 
-const MAX_ID_LENGTH = 255;
+/**
+ * Cosmos DB's per-item service limits (learn.microsoft.com/azure/cosmos-db/concepts-limits), in
+ * UTF-8 bytes. The partition key limit is that of partition key version 2, which every container
+ * of containers.json uses (version 1 allows 101 bytes). Preflight's data-quality questions use
+ * these same constants.
+ */
+export const MAX_ID_BYTES = 1023;
+export const MAX_PARTITION_KEY_BYTES = 2048;
 const FORBIDDEN_ID_CHARACTERS = /[/\\?#]/;
 
+const excerpt = (text: string) =>
+  `${JSON.stringify(text.slice(0, 80))}${text.length > 80 ? '...' : ''}`;
+
+/** An id Cosmos accepts (1 to 1,023 bytes, none of / \ ? #), else a row error; never altered. */
 export function cosmosId(id: string, what: string): string {
-  if (id.length === 0 || id.length > MAX_ID_LENGTH || FORBIDDEN_ID_CHARACTERS.test(id)) {
+  if (id.length === 0 || FORBIDDEN_ID_CHARACTERS.test(id)) {
+    throw new RowError('INVALID_ID', `${what} id ${excerpt(id)} is not a valid Cosmos id`);
+  }
+  const bytes = Buffer.byteLength(id, 'utf8');
+  if (bytes > MAX_ID_BYTES) {
     throw new RowError(
-      'INVALID_ID',
-      `${what} id ${JSON.stringify(id.slice(0, 80))}${id.length > 80 ? '...' : ''} (${id.length} chars) is not a valid Cosmos id`,
+      'ID_TOO_LONG',
+      `${what} id ${excerpt(id)} is ${bytes} bytes (UTF-8), over the Cosmos id limit of ${MAX_ID_BYTES} bytes`,
     );
   }
   return id;
+}
+
+/** A partition key value Cosmos accepts (at most 2,048 bytes), else a row error; never altered. */
+export function partitionKey(pk: string, what: string): string {
+  const bytes = Buffer.byteLength(pk, 'utf8');
+  if (bytes > MAX_PARTITION_KEY_BYTES) {
+    throw new RowError(
+      'PARTITION_KEY_TOO_LONG',
+      `${what} partition key ${excerpt(pk)} is ${bytes} bytes (UTF-8), over the Cosmos partition key limit of ${MAX_PARTITION_KEY_BYTES} bytes`,
+    );
+  }
+  return pk;
 }
 
 export function requireKey<T>(value: T | null, field: string): T {

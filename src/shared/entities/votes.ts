@@ -1,5 +1,9 @@
 import { batchKeys, changedIdsPage, CosmosDocument, EntityModule, inWindow } from './entity';
-import { cosmosId, encodeKey, requireKey, timestamp, uuid } from './values';
+import { cosmosId, encodeKey, partitionKey, requireKey, timestamp, uuid } from './values';
+
+/** The vote document's id, before its limit is checked: one vote per user, target and type. */
+export const voteKey = (userId: string, targetId: string, targetType: string) =>
+  `vote_${userId}_${targetId}_${encodeKey(targetType)}`;
 
 export interface VoteRow {
   id: string;
@@ -47,11 +51,11 @@ export const votes: EntityModule<VoteRow> = {
   toDocuments(row): CosmosDocument[] {
     const userId = uuid(requireKey(row.user_id, 'user_id'));
     const targetId = uuid(row.target_id);
-    const id = cosmosId(`vote_${userId}_${targetId}_${encodeKey(row.target_type)}`, 'vote');
+    const id = cosmosId(voteKey(userId, targetId, row.target_type), 'vote');
     return [
       {
         id,
-        pk: `target:${targetId}`,
+        pk: partitionKey(`target:${targetId}`, 'vote'),
         type: 'vote',
         sourceId: uuid(row.id),
         userId,

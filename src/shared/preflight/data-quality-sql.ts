@@ -30,7 +30,7 @@ export const unrepresentableJsonNumber = (column: string): string => `
 /** Characters `encodeURIComponent` leaves as they are; every other UTF-8 byte becomes `%XX`. */
 const UNRESERVED = `'[^A-Za-z0-9_.!~*''()-]'`;
 
-/** Exactly `encodeURIComponent(text).length`. */
+/** Exactly `encodeURIComponent(text).length`, which is also its UTF-8 bytes (the result is ASCII). */
 export const encodedLength = (column: string): string =>
   `(3 * octet_length(${column}) - 2 * length(regexp_replace(${column}, ${UNRESERVED}, '', 'g')))`;
 

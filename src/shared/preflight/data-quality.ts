@@ -1,5 +1,8 @@
 import { EntityName } from '../entities/entity';
 import { entityModule } from '../entities/registry';
+import { emailLookupKey, usernameLookupKey } from '../entities/users';
+import { MAX_ID_BYTES } from '../entities/values';
+import { voteKey } from '../entities/votes';
 import { MAX_DOCUMENT_BYTES, transformBatch } from '../migration/transform-batch';
 import {
   encodedLength,
@@ -26,9 +29,14 @@ interface FindingQuery {
   sql: string;
 }
 
-const MAX_ID_LENGTH = 255;
-/** `vote_<uuid>_<uuid>_` before the encoded target type. */
-const VOTE_ID_PREFIX = 'vote_'.length + 36 + 1 + 36 + 1;
+/**
+ * An id is its fixed ASCII prefix plus encoded free text, which is ASCII too, so its UTF-8 bytes
+ * are the prefix's bytes plus `encodedLength` of the text.
+ */
+const prefixBytes = (id: string) => Buffer.byteLength(id);
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+// No question for partition keys: each is `<kind>:<uuid>` or a lookup id, and the id limit
+// (1,023 bytes) keeps a lookup id well under the partition key limit (2,048 bytes).
 
 /** Each row counts once per question; a row with two problems appears in two findings. */
 export const FINDING_QUERIES: readonly FindingQuery[] = [
@@ -78,13 +86,23 @@ export const FINDING_QUERIES: readonly FindingQuery[] = [
     entity: 'comments',
     effect: 'migratedAsIs',
     message:
-      "path/depth disagree (depth = dot-separated segments - 1 = parent's depth + 1, path extends the parent's path; migrated as stored)",
+      "path/depth disagree with the thread (a root's path is `<id>/` at depth 0, a reply's is its parent's path plus `<id>/` at the parent's depth + 1; migrated as stored)",
     tables: ['comments'],
+    // comments.path is the comment ids from the root down, each followed by `/` (ids as
+    // PostgreSQL prints a uuid: lowercase, canonical). A reply whose parent row is missing (only
+    // possible without the foreign key) is checked against itself: its path ends in `<id>/` and
+    // has depth + 1 segments.
     sql: `SELECT c.id FROM comments c LEFT JOIN comments parent ON parent.id = c.parent_id
-          WHERE c.depth IS DISTINCT FROM array_length(string_to_array(c.path, '.'), 1) - 1
-             OR (c.parent_id IS NULL AND c.depth <> 0)
-             OR (c.parent_id IS NOT NULL AND (c.depth <> parent.depth + 1
-                 OR left(c.path, length(parent.path) + 1) <> parent.path || '.'))`,
+          WHERE CASE
+            WHEN c.parent_id IS NULL THEN
+              c.depth IS DISTINCT FROM 0 OR c.path IS DISTINCT FROM c.id::text || '/'
+            WHEN parent.id IS NULL THEN
+              right(c.path, 37) IS DISTINCT FROM c.id::text || '/'
+              OR c.depth IS DISTINCT FROM length(c.path) - length(replace(c.path, '/', '')) - 1
+            ELSE
+              c.depth IS DISTINCT FROM parent.depth + 1
+              OR c.path IS DISTINCT FROM parent.path || c.id::text || '/'
+          END`,
   },
   {
     code: 'missingKey',
@@ -191,19 +209,20 @@ export const FINDING_QUERIES: readonly FindingQuery[] = [
     code: 'idTooLong',
     entity: 'users',
     effect: 'rowError',
-    message: `username or email, encoded, makes a lookup id over ${MAX_ID_LENGTH} characters (row error INVALID_ID)`,
+    message: `username or email, encoded, makes a lookup id over ${MAX_ID_BYTES} bytes (row error ID_TOO_LONG)`,
     tables: ['users'],
     sql: `SELECT id FROM users
-          WHERE ${'username:'.length} + ${encodedLength('username')} > ${MAX_ID_LENGTH}
-             OR ${'email:'.length} + ${encodedLength('email')} > ${MAX_ID_LENGTH}`,
+          WHERE ${prefixBytes(usernameLookupKey(''))} + ${encodedLength('username')} > ${MAX_ID_BYTES}
+             OR ${prefixBytes(emailLookupKey(''))} + ${encodedLength('email')} > ${MAX_ID_BYTES}`,
   },
   {
     code: 'idTooLong',
     entity: 'votes',
     effect: 'rowError',
-    message: `target_type, encoded, makes the vote id over ${MAX_ID_LENGTH} characters (row error INVALID_ID)`,
+    message: `target_type, encoded, makes the vote id over ${MAX_ID_BYTES} bytes (row error ID_TOO_LONG)`,
     tables: ['votes'],
-    sql: `SELECT id FROM votes WHERE ${VOTE_ID_PREFIX} + ${encodedLength('target_type')} > ${MAX_ID_LENGTH}`,
+    sql: `SELECT id FROM votes
+          WHERE ${prefixBytes(voteKey(NIL_UUID, NIL_UUID, ''))} + ${encodedLength('target_type')} > ${MAX_ID_BYTES}`,
   },
   {
     code: 'idNeedsEncoding',

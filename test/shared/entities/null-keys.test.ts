@@ -48,7 +48,7 @@ describe('rows whose keys are NULL', () => {
       user_id: null,
       author_name: null,
       parent_id: null,
-      path: '1',
+      path: `${ID}/`,
       depth: 0,
       child_total: 0,
       sentiment_score: null,

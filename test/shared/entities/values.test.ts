@@ -6,6 +6,9 @@ import {
   encodeKey,
   finite,
   json,
+  MAX_ID_BYTES,
+  MAX_PARTITION_KEY_BYTES,
+  partitionKey,
   textArray,
   timestamp,
   UnrepresentableJson,
@@ -108,10 +111,47 @@ describe('ids and keys', () => {
     expect(cosmosId(key, 'lookup')).toBe(key);
   });
 
-  it('reports an id over 255 characters or with a forbidden character', () => {
-    expect(rowErrorCode(() => cosmosId('x'.repeat(256), 'lookup'))).toBe('INVALID_ID');
-    expect(rowErrorCode(() => cosmosId('a/b', 'lookup'))).toBe('INVALID_ID');
-    expect(cosmosId('x'.repeat(255), 'lookup')).toHaveLength(255);
+  it('allows ids up to 1,023 UTF-8 bytes and partition keys up to 2,048, the Cosmos limits', () => {
+    expect([MAX_ID_BYTES, MAX_PARTITION_KEY_BYTES]).toEqual([1023, 2048]);
+    expect(cosmosId('x'.repeat(1023), 'lookup')).toHaveLength(1023);
+    expect(rowErrorCode(() => cosmosId('x'.repeat(1024), 'lookup'))).toBe('ID_TOO_LONG');
+    expect(partitionKey('k'.repeat(2048), 'lookup')).toHaveLength(2048);
+    expect(rowErrorCode(() => partitionKey('k'.repeat(2049), 'lookup'))).toBe(
+      'PARTITION_KEY_TOO_LONG',
+    );
+  });
+
+  it('counts bytes, not characters: 2-, 3- and 4-byte characters at the limits', () => {
+    // 511 x 2 + 1 = 1,023 bytes in 512 characters; 512 x 2 = 1,024 bytes in as many.
+    const id = 'é'.repeat(511) + 'x';
+    expect(cosmosId(id, 'lookup')).toBe(id);
+    expect(rowErrorCode(() => cosmosId('é'.repeat(512), 'lookup'))).toBe('ID_TOO_LONG');
+    expect(rowErrorCode(() => cosmosId('日'.repeat(341) + 'x', 'lookup'))).toBe('ID_TOO_LONG');
+    expect(cosmosId('日'.repeat(341), 'lookup')).toHaveLength(341);
+    // 😀 is 4 bytes (2 UTF-16 units): 512 of them are 2,048 bytes in 1,024 string units.
+    const pk = '😀'.repeat(512);
+    expect(partitionKey(pk, 'lookup')).toBe(pk);
+    expect(rowErrorCode(() => partitionKey(`${pk}x`, 'lookup'))).toBe('PARTITION_KEY_TOO_LONG');
+    expect(rowErrorCode(() => cosmosId('😀'.repeat(256), 'lookup'))).toBe('ID_TOO_LONG');
+    expect(cosmosId('😀'.repeat(255) + 'xyz', 'lookup')).toHaveLength(513);
+  });
+
+  it('names the limit and the actual bytes', () => {
+    const id = 'é'.repeat(600);
+    expect(() => cosmosId(id, 'username lookup')).toThrow(
+      /^username lookup id "é{80}"\.\.\. is 1200 bytes \(UTF-8\), over the Cosmos id limit of 1023 bytes$/,
+    );
+    expect(() => partitionKey('k'.repeat(3000), 'vote')).toThrow(
+      /is 3000 bytes \(UTF-8\), over the Cosmos partition key limit of 2048 bytes$/,
+    );
+  });
+
+  it('reports an empty id or one with a forbidden character', () => {
+    for (const id of ['', 'a/b', 'a\\b', 'a?b', 'a#b'])
+      expect(
+        rowErrorCode(() => cosmosId(id, 'lookup')),
+        id,
+      ).toBe('INVALID_ID');
   });
 
   it('turns a NULL array into [] and keeps NULL elements', () => {

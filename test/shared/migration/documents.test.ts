@@ -6,14 +6,20 @@ import { createWorld, TestWorld } from '../../support/engine';
 const U1 = 'A1111111-1111-4111-8111-111111111111';
 const U2 = '22222222-2222-4222-8222-222222222222';
 const U3 = '33333333-3333-4333-8333-333333333333';
+const U4 = '3a3a3a3a-3333-4333-8333-333333333333';
 const P1 = '44444444-4444-4444-8444-444444444444';
 const P2 = '55555555-5555-4555-8555-555555555555';
 const P3 = '66666666-6666-4666-8666-666666666666';
 const C1 = '77777777-7777-4777-8777-777777777777';
 const C2 = '88888888-8888-4888-8888-888888888888';
+const C3 = 'C3333333-3333-4333-8333-333333333333';
 const ORPHAN_TARGET = '99999999-9999-4999-8999-999999999999';
 const u1 = U1.toLowerCase();
 const weirdName = `ann/o?n#e\\ "q" 'é' 😀 %`;
+/** 2-, 3- and 4-byte characters: "username:" + 37 x (6 + 9 + 12) + 6 + 9 makes 1,023 bytes. */
+const nameAtIdLimit = `${'é日😀'.repeat(37)}é日`;
+const c1Path = `${C1}/`;
+const c2Path = `${C1}/${C2}/`;
 
 /** Rows covering DESIGN §2's mess, then the exact documents of DESIGN §3. */
 describe('full load produces the documents of DESIGN §3', () => {
@@ -27,7 +33,8 @@ describe('full load produces the documents of DESIGN §3', () => {
       INSERT INTO users VALUES
         ('${U1}', $1, 'ann+x/y?z#@example.com', 'hash-1', '2024-01-02 03:04:05.123456+00'),
         ('${U2}', 'bob', 'bob@example.com', 'hash-2', '2024-01-03 00:00:00+00'),
-        ('${U3}', repeat('z', 300), 'long@example.com', 'hash-3', NULL);
+        ('${U3}', '${nameAtIdLimit}x', 'long@example.com', 'hash-3', NULL),
+        ('${U4}', '${nameAtIdLimit}', 'limit@example.com', 'hash-4', NULL);
       INSERT INTO posts (id, title, content, author_id, author_username, created_at, updated_at, comment_count,
                          sentiment_score, sentiment_colors, sentiment_type, sentiment_analysis, popularity_score,
                          is_blocked, toxicity_tags, toxicity_scores) VALUES
@@ -39,10 +46,13 @@ describe('full load produces the documents of DESIGN §3', () => {
          'NaN', NULL, NULL, NULL, 1.0, false, NULL, NULL);
       INSERT INTO comments (id, post_id, content, user_id, parent_id, path, depth, sentiment_score, sentiment_colors,
                             sentiment_type, is_blocked, toxicity_tags, toxicity_scores, created_at, updated_at) VALUES
-        ('${C1}', '${P1}', 'root', '${U2}', NULL, '0001', 0, NULL, NULL, NULL, false, NULL, NULL,
+        ('${C1}', '${P1}', 'root', '${U2}', NULL, '${c1Path}', 0, NULL, NULL, NULL, false, NULL, NULL,
          '2024-03-01 00:00:00+00', '2024-03-01 00:00:00+00'),
-        ('${C2}', '${P1}', 'reply', NULL, '${C1}', '0001.0001', 1, 0.5, NULL, NULL, NULL, '{}', '{"insult":0.2}',
-         '2024-03-02 00:00:00.5+00', '2024-03-02 00:00:00.5+00');
+        ('${C2}', '${P1}', 'reply', NULL, '${C1}', '${c2Path}', 1, 0.5, NULL, NULL, NULL, '{}', '{"insult":0.2}',
+         '2024-03-02 00:00:00.5+00', '2024-03-02 00:00:00.5+00'),
+        -- a path in an older, dotted form: inconsistent, so a preflight finding, and kept as stored
+        ('${C3}', '${P1}', 'legacy', '${U2}', '${C1}', '0001.0002', 1, NULL, NULL, NULL, false, NULL, NULL,
+         '2024-03-05 00:00:00+00', '2024-03-05 00:00:00+00');
       INSERT INTO votes VALUES
         ('aaaaaaaa-0000-4000-8000-000000000001', '${U2}', '${P1}', 'post', 'like', '2024-04-01 00:00:00+00'),
         ('aaaaaaaa-0000-4000-8000-000000000002', '${U1}', '${P1}', 'post', 'love', '2024-03-15 00:00:00+00'),
@@ -84,6 +94,19 @@ describe('full load produces the documents of DESIGN §3', () => {
     });
   });
 
+  it('writes a lookup id of exactly 1,023 UTF-8 bytes, which the server accepts', async () => {
+    const usernameKey = `username:${encodeURIComponent(nameAtIdLimit)}`;
+    expect(Buffer.byteLength(usernameKey)).toBe(1023);
+    expect(await world.read('users', usernameKey, usernameKey)).toEqual({
+      id: usernameKey,
+      pk: usernameKey,
+      type: 'usernameLookup',
+      userId: U4.toLowerCase(),
+    });
+    const user = await world.read<Record<string, unknown>>('users', U4, `user:${U4}`);
+    expect(user?.username).toBe(nameAtIdLimit);
+  });
+
   it('computes post counts from the rows, not the stale columns', async () => {
     expect(await world.read('posts', P1.toLowerCase(), `user:${u1}`)).toEqual({
       id: P1.toLowerCase(),
@@ -93,7 +116,7 @@ describe('full load produces the documents of DESIGN §3', () => {
       content: 'c1 "quoted" \\ 日本',
       author: { id: u1, username: weirdName, displayName: weirdName },
       engagement: {
-        commentCount: 2,
+        commentCount: 3,
         voteCount: 2,
         voteCounts: { like: 1, love: 1 },
         popularityScore: 2.5,
@@ -142,7 +165,7 @@ describe('full load produces the documents of DESIGN §3', () => {
       postPk: `user:${u1}`,
       content: 'root',
       author: { id: U2, username: 'bob', displayName: 'bob' },
-      threading: { parentId: null, path: '0001', depth: 0, childCount: 1 },
+      threading: { parentId: null, path: c1Path, depth: 0, childCount: 2 },
       engagement: { voteCount: 1, voteCounts: { wow: 1 } },
       sentiment: null,
       moderation: { isBlocked: false, toxicityTags: [], scores: null },
@@ -159,7 +182,18 @@ describe('full load produces the documents of DESIGN §3', () => {
     expect(reply?.author).toEqual({ id: null, username: null, displayName: null });
     expect(reply?.threading).toEqual({
       parentId: C1.toLowerCase(),
-      path: '0001.0001',
+      path: c2Path,
+      depth: 1,
+      childCount: 0,
+    });
+    const legacy = await world.read<Record<string, unknown>>(
+      'comments',
+      C3.toLowerCase(),
+      `post:${P1.toLowerCase()}`,
+    );
+    expect(legacy?.threading).toEqual({
+      parentId: C1.toLowerCase(),
+      path: '0001.0002',
       depth: 1,
       childCount: 0,
     });
@@ -201,15 +235,18 @@ describe('full load produces the documents of DESIGN §3', () => {
     expect(report.status).toBe('completed_with_errors');
     expect(report.rowErrorList.map(({ table, id, code }) => ({ table, id, code }))).toEqual([
       { table: 'posts', id: P3.toLowerCase(), code: 'NON_FINITE_NUMBER' },
-      { table: 'users', id: U3.toLowerCase(), code: 'INVALID_ID' },
+      { table: 'users', id: U3.toLowerCase(), code: 'ID_TOO_LONG' },
     ]);
     expect(await world.read('posts', P3.toLowerCase(), `user:${U2}`)).toBeUndefined();
     expect(await world.read('users', U3.toLowerCase(), `user:${U3.toLowerCase()}`)).toBeUndefined();
+    expect(report.rowErrorList.find((e) => e.code === 'ID_TOO_LONG')?.message).toMatch(
+      /^username lookup id .* is 1024 bytes \(UTF-8\), over the Cosmos id limit of 1023 bytes$/,
+    );
     expect(report.entities.users).toMatchObject({
-      sourceRows: 3,
-      rowsMigrated: 2,
+      sourceRows: 4,
+      rowsMigrated: 3,
       rowErrors: 1,
-      documentsWritten: 6,
+      documentsWritten: 9,
     });
     expect(report.entities.posts).toMatchObject({
       sourceRows: 3,
@@ -218,9 +255,9 @@ describe('full load produces the documents of DESIGN §3', () => {
       documentsWritten: 2,
     });
     expect(report.entities.comments).toMatchObject({
-      sourceRows: 2,
-      rowsMigrated: 2,
-      documentsWritten: 2,
+      sourceRows: 3,
+      rowsMigrated: 3,
+      documentsWritten: 3,
     });
     expect(report.entities.votes).toMatchObject({
       sourceRows: 4,

@@ -15,7 +15,7 @@ const ROW_ERROR_CODES: Record<string, string> = {
   nonFiniteNumber: 'NON_FINITE_NUMBER',
   unrepresentableJsonNumber: 'UNREPRESENTABLE_NUMBER',
   invalidTimestamp: 'INVALID_TIMESTAMP',
-  idTooLong: 'INVALID_ID',
+  idTooLong: 'ID_TOO_LONG',
   documentTooLarge: 'DOCUMENT_TOO_LARGE',
 };
 
@@ -87,7 +87,7 @@ describe('data-quality findings on planted problems', () => {
   });
 });
 
-describe('data-quality findings on clean and seeded data', () => {
+describe('data-quality findings on clean data', () => {
   it('finds nothing in a clean source', async () => {
     const { world, runtime } = await worldWith('pf_clean', (w) => plantCleanRows(w.source));
     try {
@@ -103,31 +103,80 @@ describe('data-quality findings on clean and seeded data', () => {
       await world.close();
     }
   });
+});
+
+describe('data-quality findings on a seeded sample', () => {
+  let world: TestWorld;
+  let runtime: PreflightRuntime;
+  let report: PreflightReport;
+
+  beforeAll(async () => {
+    ({ world, runtime } = await worldWith('pf_seed', (w) =>
+      seedSource(w.source, { users: 80, seed: 5 }),
+    ));
+    report = await runPreflight(runtime.deps);
+  });
+  afterAll(async () => {
+    await runtime?.close();
+    await world?.close();
+  });
 
   it('counts the seed generator’s orphan votes as the migration does', async () => {
-    const { world, runtime } = await worldWith('pf_seed', (w) =>
-      seedSource(w.source, { users: 80, seed: 5 }),
+    const votes = entityModule('votes');
+    const rows = await runtime.deps.source.readBatch(votes, { from: null, to: null });
+    const { findings, rowErrors } = transformBatch(votes, rows);
+    expect(rowErrors).toEqual([]);
+    const orphans = report.findings.find((f) => f.code === 'orphanVotes');
+    expect(orphans?.count).toBe(findings.orphanVotes);
+    expect(report.findings.filter((f) => f.effect === 'rowError')).toEqual([]);
+    const stale = await world.source.query(
+      `SELECT count(*)::int AS n FROM posts p
+       WHERE comment_count <> (SELECT count(*) FROM comments c WHERE c.post_id = p.id)`,
     );
-    try {
-      const report = await runPreflight(runtime.deps);
-      const votes = entityModule('votes');
-      const rows = await runtime.deps.source.readBatch(votes, { from: null, to: null });
-      const { findings, rowErrors } = transformBatch(votes, rows);
-      expect(rowErrors).toEqual([]);
-      const orphans = report.findings.find((f) => f.code === 'orphanVotes');
-      expect(orphans?.count).toBe(findings.orphanVotes);
-      expect(report.findings.filter((f) => f.effect === 'rowError')).toEqual([]);
-      const stale = await world.source.query(
-        `SELECT count(*)::int AS n FROM posts p
-         WHERE comment_count <> (SELECT count(*) FROM comments c WHERE c.post_id = p.id)`,
-      );
-      expect(report.findings.find((f) => f.code === 'staleCommentCount')?.count).toBe(
-        stale.rows[0].n,
-      );
-    } finally {
-      await runtime.close();
-      await world.close();
-    }
+    expect(report.findings.find((f) => f.code === 'staleCommentCount')?.count).toBe(
+      stale.rows[0].n,
+    );
+  });
+
+  it('finds no thread path problem in seeded threads, and finds a planted wrong path', async () => {
+    const { rows } = await world.source.query(
+      'SELECT count(*)::int AS replies, max(depth) AS deepest FROM comments WHERE depth > 0',
+    );
+    expect(rows[0].replies).toBeGreaterThan(20);
+    expect(rows[0].deepest).toBeGreaterThanOrEqual(2);
+    const threadFindings = (r: PreflightReport) =>
+      r.findings.filter((f) => f.code === 'threadPathMismatch' || f.code === 'replyOnOtherPost');
+    expect(threadFindings(report)).toEqual([]);
+    const comments = entityModule('comments');
+    const documents = transformBatch(
+      comments,
+      await runtime.deps.source.readBatch(comments, { from: null, to: null }),
+    ).documents;
+    const stored = await world.source.query('SELECT id::text AS id, path FROM comments');
+    expect(
+      Object.fromEntries(documents.map((d) => [d.id, (d.threading as { path: string }).path])),
+    ).toEqual(Object.fromEntries(stored.rows.map((r) => [r.id, r.path])));
+
+    // A reply two levels down, without replies of its own, whose path skips its parent.
+    const planted = await world.source.query(
+      `UPDATE comments c SET path = parent.parent_id::text || '/' || c.id::text || '/'
+       FROM comments parent
+       WHERE c.id = (SELECT id FROM comments r WHERE depth = 2
+                       AND NOT EXISTS (SELECT 1 FROM comments k WHERE k.parent_id = r.id)
+                     ORDER BY id LIMIT 1)
+         AND parent.id = c.parent_id
+       RETURNING c.id`,
+    );
+    expect(planted.rowCount).toBe(1);
+    const after = await runPreflight(runtime.deps);
+    expect(threadFindings(after)).toEqual([
+      expect.objectContaining({
+        code: 'threadPathMismatch',
+        count: 1,
+        effect: 'migratedAsIs',
+        examples: [planted.rows[0].id],
+      }),
+    ]);
   });
 });
 

@@ -57,6 +57,9 @@ const post = (
   return insertSql('posts', values);
 };
 
+/** A thread path as the source stores it: the ids from the root down, each followed by `/`. */
+const threadPath = (...comments: number[]) => comments.map((n) => `${C(n)}/`).join('');
+
 const comment = (
   n: number,
   postN: number | null,
@@ -98,9 +101,9 @@ export async function plantCleanRows(db: Queryable): Promise<void> {
       ('${U(3)}', 'carolé_3', 'carol.3@example.com', 'h3', NULL);
     ${post(1, 1, 2)}
     ${post(2, 2, 1, { sentiment_score: 'NULL', sentiment_analysis: 'NULL', toxicity_scores: 'NULL', popularity_score: 'NULL' })}
-    ${comment(1, 1, null, '0001', 0)}
-    ${comment(2, 1, 1, '0001.0001', 1)}
-    ${comment(3, 2, null, '0001', 0, { toxicity_scores: `'{"a": 9007199254740992, "b": 0.1234567890123456, "c": 1e300, "d": 1.50, "e": 0.00000000000000000001}'` })}
+    ${comment(1, 1, null, threadPath(1), 0)}
+    ${comment(2, 1, 1, threadPath(1, 2), 1)}
+    ${comment(3, 2, null, threadPath(3), 0, { toxicity_scores: `'{"a": 9007199254740992, "b": 0.1234567890123456, "c": 1e300, "d": 1.50, "e": 0.00000000000000000001}'` })}
     ${vote(1, 1, P(1), `'post'`)}
     ${vote(2, 2, C(1), `'comment'`)}
     ${vote(3, 3, P(1), `'post'`, `'2025-04-02 00:00:00+00'`)}
@@ -120,13 +123,14 @@ export async function plantProblems(db: Queryable): Promise<void> {
       -- idNeedsEncoding x2
       ('${U(4)}', 'dave/evil_4', 'dave.4@example.com', 'h', '2025-01-01 00:00:00+00'),
       ('${U(5)}', 'erin_5', 'erin?5#x@example.com', 'h', '2025-01-01 00:00:00+00'),
-      -- idTooLong x1: "username:" + 247 = 256 characters; the decoy makes exactly 255 twice
-      ('${U(6)}', repeat('x', 247), 'f.6@example.com', 'h', '2025-01-01 00:00:00+00'),
-      ('${U(7)}', repeat('y', 246), repeat('z', 249), 'h', '2025-01-01 00:00:00+00'),
+      -- idTooLong x1: "username:" + 169 x 6 (é is %C3%A9) + 1 = 1,024 bytes; the decoy makes
+      -- exactly 1,023 twice: "username:" + 112 x 9 (日) + 6, "email:" + 84 x 12 (😀) + 9
+      ('${U(6)}', repeat('é', 169) || 'x', 'f.6@example.com', 'h', '2025-01-01 00:00:00+00'),
+      ('${U(7)}', repeat('日', 112) || 'abcdef', repeat('😀', 84) || 'zzzzzzzzz', 'h', '2025-01-01 00:00:00+00'),
       -- invalidTimestamp x1
       ('${U(8)}', 'heidi_8', 'h.8@example.com', 'h', 'infinity');
 
-    ${post(1, 1, 4)}
+    ${post(1, 1, 7)}
     ${post(2, 2, 5)}
     -- staleCommentCount x2 (NULL is stale too: the post has no comments)
     ${post(3, 1, 5)}
@@ -154,23 +158,27 @@ export async function plantProblems(db: Queryable): Promise<void> {
     ${post(17, 2, 0, { content: `repeat('"', 1100000)` })}
     ${post(18, 3, 0, { content: `repeat('b', 2050000)` })}
 
-    ${comment(1, 1, null, '0001', 0)}
-    ${comment(2, 1, 1, '0001.0001', 1)}
+    ${comment(1, 1, null, threadPath(1), 0)}
+    ${comment(2, 1, 1, threadPath(1, 2), 1)}
+    ${comment(14, 1, 2, threadPath(1, 2, 14), 2)}
     -- replyOnOtherPost x1 (path and depth agree with the parent)
-    ${comment(3, 2, 1, '0001.0002', 1)}
-    -- threadPathMismatch x3: top level at depth 1; depth 2 under a depth-0 parent; path not under the parent's
-    ${comment(4, 2, null, '0002', 1)}
-    ${comment(5, 1, 1, '0001.0003', 2)}
-    ${comment(6, 1, 1, '0009.0001', 1)}
+    ${comment(3, 2, 1, threadPath(1, 3), 1)}
+    -- threadPathMismatch x5: a root at depth 1; depth 2 under a depth-0 parent; a path not
+    -- under the parent's; an ordinal path in the dotted form; a root without its trailing /
+    ${comment(4, 2, null, threadPath(4), 1)}
+    ${comment(5, 1, 1, threadPath(1, 5), 2)}
+    ${comment(6, 1, 1, threadPath(3, 6), 1)}
+    ${comment(12, 1, 1, '0001.0003', 1)}
+    ${comment(13, 1, null, C(13), 0)}
     -- missingKey x1
-    ${comment(7, null, null, '0001', 0)}
+    ${comment(7, null, null, threadPath(7), 0)}
     -- nonFiniteNumber x1
-    ${comment(8, 2, null, '0003', 0, { sentiment_score: `'Infinity'` })}
+    ${comment(8, 2, null, threadPath(8), 0, { sentiment_score: `'Infinity'` })}
     -- unrepresentableJsonNumber x1 (underflows to 0), and a decoy of numbers that survive
-    ${comment(9, 2, null, '0004', 0, { toxicity_scores: `'[1e-400]'` })}
-    ${comment(11, 2, null, '0005', 0, { toxicity_scores: `'{"a": 9007199254740992, "b": 0.1234567890123456, "c": 1e300, "d": 1.50, "e": 0.00000000000000000001}'` })}
+    ${comment(9, 2, null, threadPath(9), 0, { toxicity_scores: `'[1e-400]'` })}
+    ${comment(11, 2, null, threadPath(11), 0, { toxicity_scores: `'{"a": 9007199254740992, "b": 0.1234567890123456, "c": 1e300, "d": 1.50, "e": 0.00000000000000000001}'` })}
     -- invalidTimestamp x1 (and post 5's last activity)
-    ${comment(10, 5, null, '0001', 0, { created_at: `'infinity'` })}
+    ${comment(10, 5, null, threadPath(10), 0, { created_at: `'infinity'` })}
 
     ${vote(1, 1, P(1), `'post'`)}
     ${vote(2, 2, C(1), `'comment'`)}
@@ -181,10 +189,11 @@ export async function plantProblems(db: Queryable): Promise<void> {
     ${vote(5, 1, E(2), `'post'`)}
     ${vote(6, 1, E(3), `'comment'`)}
     ${vote(7, 1, P(9), `'post'`)}
-    -- ... and unknown target types x3: idNeedsEncoding x1, idTooLong x1 (79 + 177 > 255), a decoy of 255
+    -- ... and unknown target types x3: idNeedsEncoding x1, idTooLong x1 ("vote_<uuid>_<uuid>_"
+    -- is 79 bytes, 157 x 6 (é) + 3 makes 1,024), a decoy of exactly 1,023
     ${vote(8, 1, P(1), `'post#x'`)}
-    ${vote(9, 1, P(1), `repeat('x', 177)`)}
-    ${vote(11, 2, P(1), `repeat('x', 176)`)}
+    ${vote(9, 1, P(1), `repeat('é', 157) || 'xxx'`)}
+    ${vote(11, 2, P(1), `repeat('é', 157) || 'xx'`)}
     -- missingKey x1 (its target exists)
     ${vote(10, null, P(1), `'post'`)}
   `);
@@ -196,7 +205,7 @@ export const PLANTED: [string, string, number][] = [
   ['posts', 'staleAuthorUsername', 3],
   ['votes', 'orphanVotes', 7],
   ['comments', 'replyOnOtherPost', 1],
-  ['comments', 'threadPathMismatch', 3],
+  ['comments', 'threadPathMismatch', 5],
   ['posts', 'missingKey', 1],
   ['comments', 'missingKey', 1],
   ['votes', 'missingKey', 1],

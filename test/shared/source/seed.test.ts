@@ -181,18 +181,24 @@ describe('source seed', () => {
     ).toBe(0);
   });
 
-  it('threads comments consistently', async () => {
+  it('threads comments consistently, with paths of ids as the source stores them', async () => {
     const maxDepth = await count(first, 'SELECT max(depth) FROM comments');
     expect(maxDepth).toBeGreaterThanOrEqual(3);
     expect(maxDepth).toBeLessThanOrEqual(10);
+    const uuid = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
     const broken = [
-      "SELECT count(*) FROM comments WHERE depth <> array_length(string_to_array(path, '.'), 1) - 1",
-      "SELECT count(*) FROM comments WHERE path !~ '^[0-9]{4}(\\.[0-9]{4})*$'",
+      // Each segment a lowercase canonical uuid followed by /, one per level, ending in the id.
+      `SELECT count(*) FROM comments WHERE path !~ '^(${uuid}/)+$'`,
+      "SELECT count(*) FROM comments WHERE depth <> length(path) / 37 - 1 OR right(path, 37) <> id::text || '/'",
       'SELECT count(*) FROM comments WHERE (parent_id IS NULL) <> (depth = 0)',
+      "SELECT count(*) FROM comments WHERE parent_id IS NULL AND path <> id::text || '/'",
       `SELECT count(*) FROM comments c JOIN comments parent ON parent.id = c.parent_id
-       WHERE parent.post_id <> c.post_id OR c.path NOT LIKE parent.path || '.%'
+       WHERE parent.post_id <> c.post_id OR c.path <> parent.path || c.id::text || '/'
           OR c.depth <> parent.depth + 1 OR c.created_at <= parent.created_at`,
-      'SELECT count(*) - count(DISTINCT (post_id, path)) FROM comments',
+      // The path's first segment is the root of the comment's own post.
+      `SELECT count(*) FROM comments c LEFT JOIN comments root ON root.id = left(c.path, 36)::uuid
+       WHERE root.id IS NULL OR root.post_id <> c.post_id OR root.parent_id IS NOT NULL`,
+      'SELECT count(*) - count(DISTINCT path) FROM comments',
     ];
     for (const sql of broken) expect(await count(first, sql), sql).toBe(0);
   });

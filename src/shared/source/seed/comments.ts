@@ -54,11 +54,11 @@ function row(
   const feeling = sentiment(rng, false);
   const review = moderation(rng);
   return [
-    commentId(context, node.local),
+    node.id,
     post,
     content(rng, huge),
     userId(context, intBelow(rng, users.count)),
-    node.parent ? commentId(context, node.parent.local) : null,
+    node.parent ? node.parent.id : null,
     node.path,
     node.depth,
     feeling.score,
@@ -89,7 +89,7 @@ export async function seedComments(
     const thread = new PostThread(threadRng, posts.createdAt[p] ?? 0, count);
     const post = postId(context, p);
     for (let k = 0; k < count; k++, local++) {
-      const node = thread.add(local);
+      const node = thread.add(local, commentId(context, local));
       createdAt[local] = node.createdAt;
       await writer.add(row(context, users, post, node, local === hugeComment));
     }

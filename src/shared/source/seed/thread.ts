@@ -4,20 +4,21 @@ import { DAY, HOUR, later, Micros } from './time';
 
 export interface ThreadedComment {
   local: number;
+  /** The comment's id, a lowercase canonical uuid. */
+  id: string;
   parent: ThreadedComment | undefined;
-  /** Dot-joined, zero-padded ordinals among siblings, from the top: `0001.0003.0002`. */
+  /**
+   * The ids from the root comment down to this one, each followed by `/`, as the app stores it:
+   * `<root id>/` for a root, the parent's path plus `<id>/` for a reply.
+   */
   path: string;
   depth: number;
   createdAt: Micros;
-  childCount: number;
 }
-
-const ordinal = (n: number) => String(n).padStart(4, '0');
 
 /** The comment tree of one post: each new comment answers the post or an earlier comment. */
 export class PostThread {
   private readonly comments: ThreadedComment[] = [];
-  private topLevelCount = 0;
   /** Some posts turn into one long back-and-forth, which is where the deepest threads come from. */
   private readonly everyoneRepliesToLatest: boolean;
 
@@ -30,19 +31,18 @@ export class PostThread {
       commentCount >= SHAPE.deepThreadMinComments && chance(rng, SHAPE.deepThreadShare);
   }
 
-  add(local: number): ThreadedComment {
+  add(local: number, id: string): ThreadedComment {
     const parent = this.chooseParent();
-    const siblingOrdinal = parent ? ++parent.childCount : ++this.topLevelCount;
     const comment: ThreadedComment = {
       local,
+      id,
       parent,
-      path: parent ? `${parent.path}.${ordinal(siblingOrdinal)}` : ordinal(siblingOrdinal),
+      path: `${parent ? parent.path : ''}${id}/`,
       depth: parent ? parent.depth + 1 : 0,
       // Replies come quickly after what they answer; first comments within a day or so.
       createdAt: parent
         ? later(this.rng, parent.createdAt, 6 * HOUR, 30 * DAY)
         : later(this.rng, this.postCreatedAt, DAY, 30 * DAY),
-      childCount: 0,
     };
     this.comments.push(comment);
     return comment;
