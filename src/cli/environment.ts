@@ -23,8 +23,7 @@ export interface EnvironmentNeeds {
 export const LOCAL_STATE_DIR = path.resolve('.cosmos-migration');
 
 /**
- * The settings, with local servers started for what the environment does not name
- * (DESIGN §7): an embedded PostgreSQL whose data persists in .cosmos-migration/, and an
+ * The settings, with local servers started for what the environment does not name: an embedded PostgreSQL whose data persists in .cosmos-migration/, and an
  * in-memory Cosmos server kept running between commands (the demo gets throw-away ones);
  * in local mode the command also creates the containers.
  */

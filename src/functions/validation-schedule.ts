@@ -41,5 +41,12 @@ export async function validationSchedule(timer: Timer, context: InvocationContex
 
 app.timer('validation-schedule', {
   schedule: '%VALIDATION_SCHEDULE%',
+  // A passing fault (a throttled read, a dropped connection) should not cost six hours of proof.
+  retry: {
+    strategy: 'exponentialBackoff',
+    maxRetryCount: 3,
+    minimumInterval: { seconds: 30 },
+    maximumInterval: { minutes: 5 },
+  },
   handler: validationSchedule,
 });

@@ -99,7 +99,7 @@ describe('infra: Cosmos DB containers have one source of truth', () => {
     expect(CONTAINERS).toBe(definitions.containers);
   });
 
-  it('holds the containers of DESIGN §3 with their partition keys', () => {
+  it('holds the containers of the data model with their partition keys', () => {
     expect(definitions.database).toBe('social_pulse');
     expect(Object.fromEntries(CONTAINERS.map((c) => [c.name, c.partitionKeyPath]))).toEqual({
       users: '/pk',
@@ -169,7 +169,7 @@ describe('infra: Cosmos DB containers have one source of truth', () => {
     });
   }
 
-  it('matches the throughput defaults of DESIGN §3 and the index policies', () => {
+  it('matches the throughput defaults of the data model and the index policies', () => {
     const byName = Object.fromEntries(CONTAINERS.map((c) => [c.name, c]));
     expect(byName.users!.throughput).toBe(400);
     expect(byName.posts!.throughput).toBe(1000);

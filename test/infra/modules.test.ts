@@ -127,7 +127,7 @@ describe('infra: azd', () => {
     }
   });
 
-  it('seeds every feature flag of DESIGN §6, disabled, only when missing', () => {
+  it('seeds every feature flag of the cutover, disabled, only when missing', () => {
     const seed = fs.readFileSync(path.join(ROOT, 'scripts/seed-feature-flags.sh'), 'utf8');
     for (const flag of [
       'Migration.Enabled',

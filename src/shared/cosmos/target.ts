@@ -10,7 +10,7 @@ function throughputOptions(definition: ContainerDefinition, mode: ThroughputMode
   return { throughput: definition.throughput };
 }
 
-/** Creates the database and every container of DESIGN §3, leaving existing ones as they are. */
+/** Creates the database and every container of containers.json, leaving existing ones as they are. */
 export async function initTarget(
   client: CosmosClient,
   database: string,

@@ -1,7 +1,7 @@
 import { RowError } from './row-error';
 
 /**
- * The value rules of DESIGN §3, applied to values as the PostgreSQL adapter hands them over
+ * The value rules of docs/data-model.md, applied to values as the PostgreSQL adapter hands them over
  * (timestamps as raw UTC text, JSON as `JsonValue` or `UnrepresentableJson`).
  */
 
@@ -68,7 +68,7 @@ export function json(value: JsonValue | UnrepresentableJson, field: string): Jso
   return value;
 }
 
-/** Free text inside an id or partition key (DESIGN §3: Cosmos ids may not hold / \ ? #). */
+/** Free text inside an id or partition key (Cosmos ids may not hold / \ ? #). */
 export function encodeKey(text: string): string {
   return encodeURIComponent(text);
 }

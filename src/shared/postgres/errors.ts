@@ -60,7 +60,7 @@ export function describePostgresError(error: unknown): AppError {
     case '42703':
       return new AppError(
         'SOURCE_COLUMN_MISSING',
-        `PostgreSQL: ${message} (the schema differs from DESIGN §2)`,
+        `PostgreSQL: ${message} (the schema differs from the one in docs/data-model.md)`,
       );
     default:
       return new AppError('SOURCE_ERROR', `PostgreSQL error${code ? ` ${code}` : ''}: ${message}`);

@@ -34,7 +34,7 @@ const UNRESERVED = `'[^A-Za-z0-9_.!~*''()-]'`;
 export const encodedLength = (column: string): string =>
   `(3 * octet_length(${column}) - 2 * length(regexp_replace(${column}, ${UNRESERVED}, '', 'g')))`;
 
-/** Cosmos ids may not hold these (DESIGN §3); free text with them is encoded. */
+/** Cosmos ids may not hold these (docs/data-model.md); free text with them is encoded. */
 export const needsIdEncoding = (column: string): string => `(${column} ~ '[/\\\\?#]')`;
 
 /**

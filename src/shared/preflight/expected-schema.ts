@@ -1,6 +1,6 @@
 import { EntityName } from '../entities/entity';
 
-/** A type the extraction and transform handle as DESIGN §2 intends (e.g. VARCHAR or TEXT). */
+/** A type the extraction and transform handle as the source schema intends (e.g. VARCHAR or TEXT). */
 type TypeFamily =
   'uuid' | 'text' | 'timestamptz' | 'integer' | 'float' | 'text[]' | 'jsonb' | 'boolean';
 
@@ -15,7 +15,7 @@ const FAMILIES: Record<TypeFamily, RegExp> = {
   boolean: /^boolean$/,
 };
 
-/** DESIGN §2, column by column. */
+/** The source schema (docs/data-model.md), column by column. */
 export const EXPECTED_COLUMNS: Record<EntityName, Record<string, TypeFamily>> = {
   users: {
     id: 'uuid',

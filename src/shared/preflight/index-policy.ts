@@ -34,7 +34,7 @@ function shape(policy: IndexingPolicy | null | undefined): Shape {
 
 export interface PolicyDifferences {
   /**
-   * Differences from the policy DESIGN §3 asks for: a lacking inclusion or composite index leaves
+   * Differences from the policy of containers.json: a lacking inclusion or composite index leaves
    * queries without their index, a lacking exclusion makes every write cost more.
    */
   problems: string[];

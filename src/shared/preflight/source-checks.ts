@@ -58,7 +58,7 @@ export interface SchemaCheck {
 }
 
 export async function checkSchema(source: SourceInspector): Promise<SchemaCheck> {
-  const title = 'tables and columns (DESIGN §2)';
+  const title = 'tables and columns';
   let actual: Map<string, Map<string, string>>;
   try {
     actual = await source.columns(ENTITY_NAMES);
@@ -108,7 +108,7 @@ export async function checkSchema(source: SourceInspector): Promise<SchemaCheck>
 
 /**
  * Each posts or comments batch looks rows up by these columns (comment and vote counts,
- * replies). DESIGN §2 declares no index on them; without one, every batch reads the whole
+ * replies). The source schema declares no index on them; without one, every batch reads the whole
  * table, and the load's time grows with batches x table size.
  */
 const LOOKUP_COLUMNS: readonly (readonly [EntityName, string])[] = [

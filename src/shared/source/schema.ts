@@ -2,7 +2,7 @@ import { Queryable } from './queryable';
 
 export const SOURCE_TABLES = ['users', 'posts', 'comments', 'votes'] as const;
 
-/** DESIGN §2, plus the indexes a real app has behind its foreign keys (the migration's aggregates use them). */
+/** The source schema (docs/data-model.md), plus the indexes a real app has behind its foreign keys (the migration's aggregates use them). */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS users (
   id UUID PRIMARY KEY, username VARCHAR UNIQUE NOT NULL, email VARCHAR UNIQUE NOT NULL,

@@ -52,7 +52,7 @@ async function existingRows(db: Queryable): Promise<RowCounts> {
 
 /**
  * Fills the source tables with a deterministic, realistically shaped and realistically messy
- * sample (DESIGN §2): table by table, chunk by chunk, so memory stays flat whatever the size.
+ * sample (docs/data-model.md): table by table, chunk by chunk, so memory stays flat whatever the size.
  * Not one transaction: a failed run leaves the rows inserted so far.
  */
 export async function seedSource(db: Queryable, options: SeedOptions): Promise<SeedSummary> {

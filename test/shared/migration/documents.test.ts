@@ -21,8 +21,8 @@ const nameAtIdLimit = `${'é日😀'.repeat(37)}é日`;
 const c1Path = `${C1}/`;
 const c2Path = `${C1}/${C2}/`;
 
-/** Rows covering DESIGN §2's mess, then the exact documents of DESIGN §3. */
-describe('full load produces the documents of DESIGN §3', () => {
+/** Rows covering the source's mess, then the exact documents of docs/data-model.md. */
+describe('full load produces the documents of the data model', () => {
   let world: TestWorld;
   let runId: string;
 

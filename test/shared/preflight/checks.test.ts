@@ -39,7 +39,7 @@ describe('source checks', () => {
     }
   });
 
-  it('warns when a per-batch lookup has no index (DESIGN §2 declares none), with the statement to add it', async () => {
+  it('warns when a per-batch lookup has no index (the source schema declares none), with the statement to add it', async () => {
     // An index whose first key is another column does not serve the lookup.
     await world.source.query(
       `DROP INDEX comments_parent_id_idx, votes_target_idx;
