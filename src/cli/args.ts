@@ -14,6 +14,7 @@ export const cliOptions = {
   remote: { type: 'string' },
   full: { type: 'boolean', default: false },
   sample: { type: 'string' },
+  resume: { type: 'string' },
   'delete-extras': { type: 'boolean', default: false },
   from: { type: 'string' },
   to: { type: 'string' },

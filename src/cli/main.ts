@@ -8,7 +8,8 @@ import { recoverCommand } from './commands/recover';
 import { repairCommand } from './commands/repair';
 import { reportCommand } from './commands/report';
 import { statusCommand } from './commands/status';
-import { validateCommand } from './commands/validate';
+import { resumeCommand } from './commands/resume';
+import { resumeValidationCommand, validateCommand } from './commands/validate';
 import { initTargetCommand } from './commands/target';
 import { EnvironmentNeeds, LOCAL_STATE_DIR, resolveEnvironment } from './environment';
 import { stopLocalCosmos } from '../shared/local/persistent-cosmos';
@@ -20,16 +21,21 @@ const USAGE = `cosmos-migration <command> [options]
 
 commands:
   demo                      embedded PostgreSQL + local Cosmos, seed a sample, migrate it
-  init-source               create the source schema (DESIGN §2) in DATABASE_URL
+  init-source               create the source schema (users, posts, comments, votes) in
+                            DATABASE_URL
   seed --users N [--seed S] [--append]
                             fill the source with a deterministic sample
   init-target               create the Cosmos database and containers
   migrate [--entities users,posts,comments,votes] [--batch-size N] [--dry-run]
                             full load, in this process
+  resume <runId>            finish a run whose process stopped (Ctrl-C, kill, crash): every
+                            batch not done yet, in this process, then the migrate summary
   status <runId>            a run's progress and row errors
   validate [--entities ...] [--full | --sample N]
                             compare every document (or N sampled ids per entity) with the
                             source; exit 0 when ready to cut over, 2 when not
+  validate --resume <validationId>
+                            finish a validation whose process stopped, then its verdict
   repair <validationId> [--delete-extras]
                             re-migrate exactly what a validation found missing or different
   recover --from ISO --to ISO [--entities ...] [--delete-extras]
@@ -49,6 +55,7 @@ const NEEDS: Record<string, EnvironmentNeeds> = {
   seed: { source: true, target: false },
   'init-target': { source: false, target: true },
   migrate: { source: true, target: true },
+  resume: { source: true, target: true },
   status: { source: false, target: true },
   preflight: { source: true, target: true },
   validate: { source: true, target: true },
@@ -103,7 +110,22 @@ export async function main(argv: string[]): Promise<number> {
             batchSize: intOption(values['batch-size'], 'batch-size', 100, 5000),
             dryRun: values['dry-run'],
           });
+        case 'resume':
+          return await resumeCommand(env, output, rest[0]);
         case 'validate':
+          if (values.resume !== undefined) {
+            if (
+              values.full ||
+              values.sample !== undefined ||
+              values.entities ||
+              values['batch-size']
+            )
+              throw badRequest(
+                'INVALID_ARGUMENTS',
+                'validate --resume takes the plan of the validation it resumes: no --full, --sample, --entities or --batch-size',
+              );
+            return await resumeValidationCommand(env, output, values.resume);
+          }
           if (values.full && values.sample !== undefined)
             throw badRequest('INVALID_ARGUMENTS', 'choose --full or --sample N, not both');
           return await validateCommand(env, output, {

@@ -1,7 +1,7 @@
 import { EntityName } from '../../shared/entities/entity';
 import { RunReport, getRun } from '../../shared/migration/run-queries';
 import { startMigration } from '../../shared/migration/start-migration';
-import { createLocalEngine } from '../local-engine';
+import { createLocalEngine, LocalEngine } from '../local-engine';
 import { Environment } from '../environment';
 import { EXIT_OK, EXIT_PROBLEMS, Output } from '../output';
 import { ProgressView } from '../progress';
@@ -39,25 +39,37 @@ export async function migrate(
     output.info(
       `run ${started.runId}: ${started.batches} batches over ${started.entities.join(', ')}`,
     );
-    const view = new ProgressView(Boolean(process.stderr.isTTY) && !output.json, (text) =>
-      process.stderr.write(text),
-    );
-    const timer = setInterval(() => {
-      getRun(engine, started.runId).then(
-        (summary) => view.update(summary),
-        () => undefined,
-      );
-    }, PROGRESS_INTERVAL_MS);
-    try {
-      await engine.localQueue.idle();
-    } finally {
-      clearInterval(timer);
-    }
-    const report: RunReport = await getRun(engine, started.runId, true);
-    view.update(report);
-    output.result(runJson(report), () => runText(report));
-    return report.status === 'completed' ? EXIT_OK : EXIT_PROBLEMS;
+    return await finishRun(engine, output, started.runId);
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * Shows progress until this process's queue has worked off the run's batches, then prints the
+ * summary; exit 0 when every row was migrated, 2 otherwise (shared by migrate and resume).
+ */
+export async function finishRun(
+  engine: LocalEngine,
+  output: Output,
+  runId: string,
+): Promise<number> {
+  const view = new ProgressView(Boolean(process.stderr.isTTY) && !output.json, (text) =>
+    process.stderr.write(text),
+  );
+  const timer = setInterval(() => {
+    getRun(engine, runId).then(
+      (summary) => view.update(summary),
+      () => undefined,
+    );
+  }, PROGRESS_INTERVAL_MS);
+  try {
+    await engine.localQueue.idle();
+  } finally {
+    clearInterval(timer);
+  }
+  const report: RunReport = await getRun(engine, runId, true);
+  view.update(report);
+  output.result(runJson(report), () => runText(report));
+  return report.status === 'completed' ? EXIT_OK : EXIT_PROBLEMS;
 }

@@ -1,9 +1,11 @@
 import { EntityName } from '../../shared/entities/entity';
+import { badRequest } from '../../shared/errors/app-error';
 import { startValidation } from '../../shared/validation/start-validation';
-import { getValidation } from '../../shared/validation/validation-queries';
+import { validationIdSchema } from '../../shared/validation/inputs';
+import { getValidation, resumeValidation } from '../../shared/validation/validation-queries';
 import { ValidationSummary } from '../../shared/validation/validation-summary';
 import { Environment } from '../environment';
-import { createLocalEngine } from '../local-engine';
+import { createLocalEngine, LocalEngine } from '../local-engine';
 import { EXIT_OK, EXIT_PROBLEMS, Output } from '../output';
 
 export interface ValidateOptions {
@@ -34,26 +36,82 @@ export async function validateCommand(
     output.info(
       `validation ${started.validationId} (${started.mode}): ${started.batches} batches over ${started.entities.join(', ')}`,
     );
-    const timer = setInterval(() => {
-      getValidation(engine, started.validationId).then(
-        (s) =>
-          output.info(
-            `  ${s.totals.checked} documents checked, ${s.totals.checked - s.totals.matched} differ`,
-          ),
-        () => undefined,
-      );
-    }, PROGRESS_INTERVAL_MS);
-    try {
-      await engine.localValidationQueue.idle();
-    } finally {
-      clearInterval(timer);
-    }
-    const summary = await getValidation(engine, started.validationId);
-    output.result(validationJson(summary), () => validationText(summary));
-    return summary.ready ? EXIT_OK : EXIT_PROBLEMS;
+    return await followValidation(engine, output, started.validationId, () =>
+      engine.localValidationQueue.idle(),
+    );
   } finally {
     await engine.close();
   }
+}
+
+/** Resume passes at most: a later one only sends a census that ran before its ranges were done. */
+const RESUME_PASSES = 3;
+
+/**
+ * Finishes a validation whose process stopped: every batch that is not done goes to this
+ * process's queue once more (done ones are skipped; one left `running` is compared again, which
+ * only reads, or repairs again with the same documents). A census resent alongside its ranges
+ * may find them unfinished and leave it to the last range to send it again; when the stopped
+ * process had saved a range but not counted it, that never comes, so while the validation is
+ * unfinished with nothing left in flight it is resumed again (at most RESUME_PASSES times).
+ */
+export async function resumeValidationCommand(
+  env: Environment,
+  output: Output,
+  validationId: string,
+): Promise<number> {
+  if (!validationIdSchema.safeParse(validationId).success) {
+    throw badRequest(
+      'INVALID_ARGUMENTS',
+      `${JSON.stringify(validationId)} is not a validation id (they look like val-20250101-120000-1a2b3c)`,
+    );
+  }
+  const engine = createLocalEngine(env.config);
+  try {
+    const first = await resumeValidation(engine, validationId);
+    output.info(
+      first.requeued === 0
+        ? `validation ${validationId}: every batch is done already`
+        : `validation ${validationId}: resuming ${first.requeued} batches that are not done`,
+    );
+    return await followValidation(engine, output, validationId, async () => {
+      let requeued = first.requeued;
+      for (let pass = 1; requeued > 0; pass++) {
+        await engine.localValidationQueue.idle();
+        const { status } = await getValidation(engine, validationId);
+        if (status !== 'running' || pass === RESUME_PASSES) return;
+        ({ requeued } = await resumeValidation(engine, validationId));
+      }
+    });
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Shows progress while `work` runs, then prints the verdict; exit 0 when ready, 2 when not. */
+async function followValidation(
+  engine: LocalEngine,
+  output: Output,
+  validationId: string,
+  work: () => Promise<void>,
+): Promise<number> {
+  const timer = setInterval(() => {
+    getValidation(engine, validationId).then(
+      (s) =>
+        output.info(
+          `  ${s.totals.checked} documents checked, ${s.totals.checked - s.totals.matched} differ`,
+        ),
+      () => undefined,
+    );
+  }, PROGRESS_INTERVAL_MS);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  const summary = await getValidation(engine, validationId);
+  output.result(validationJson(summary), () => validationText(summary));
+  return summary.ready ? EXIT_OK : EXIT_PROBLEMS;
 }
 
 /** The `--json` document of issue 3: per entity counts and the first differences. */

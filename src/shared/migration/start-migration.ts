@@ -105,7 +105,12 @@ async function refuseActiveRuns(deps: MigrationDeps, entities: EntityName[]): Pr
     if (!run) continue;
     if (isActive(summarizeRun(run, await deps.store.getBatches(run)))) {
       const overlap = [...holders].filter(([, id]) => id === holder).map(([entity]) => entity);
-      throw conflict('RUN_ACTIVE', `run ${holder} is still migrating ${overlap.join(', ')}`);
+      throw conflict(
+        'RUN_ACTIVE',
+        `run ${holder} is still migrating ${overlap.join(', ')}; if the process running it ` +
+          `stopped, finish it with \`cosmos-migration resume ${holder}\` or ` +
+          `POST /api/migrations/${holder}/resume`,
+      );
     }
   }
 }
