@@ -19,6 +19,7 @@ export const cliOptions = {
   from: { type: 'string' },
   to: { type: 'string' },
   format: { type: 'string' },
+  port: { type: 'string' },
 } as const;
 
 export type CliValues = ReturnType<typeof parseCli>['values'];

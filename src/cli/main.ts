@@ -11,6 +11,8 @@ import { statusCommand } from './commands/status';
 import { resumeCommand } from './commands/resume';
 import { resumeValidationCommand, validateCommand } from './commands/validate';
 import { initTargetCommand } from './commands/target';
+import { hostCommand } from './commands/host';
+import { localCosmosCommand } from './commands/local-cosmos';
 import { EnvironmentNeeds, LOCAL_STATE_DIR, resolveEnvironment } from './environment';
 import { stopLocalCosmos } from '../shared/local/persistent-cosmos';
 import { createOutput, EXIT_FAILURE, EXIT_OK, reportFailure } from './output';
@@ -43,6 +45,9 @@ commands:
   report <runId> [--format md|json]
                             the run, its row errors and the latest validation
   stop-local                stop the local mode's Cosmos server (its documents are dropped)
+  host [--port N]           the function app itself on http://localhost:7071 (npm start): every
+                            function of src/functions, timers, queues, change feed; Ctrl-C stops it
+  local-cosmos [--port N]   the local Cosmos server in the foreground; prints endpoint and key
   preflight                 check source, target and data before a load; size and cost estimate
 
 options: --json (one JSON document on stdout), -h/--help
@@ -76,6 +81,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return command || values.help ? EXIT_OK : EXIT_FAILURE;
     }
+    // Long-running servers: they resolve their own settings and stop on Ctrl-C.
+    const port = intOption(values.port, 'port', 0, 65535);
+    if (command === 'host') return await hostCommand(port);
+    if (command === 'local-cosmos') return await localCosmosCommand(output, port);
     const needs = NEEDS[command];
     if (!needs) throw badRequest('UNKNOWN_COMMAND', `unknown command "${command}" (see --help)`);
     if (values.remote)
