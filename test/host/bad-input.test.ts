@@ -1,9 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCosmosClient } from '../../src/shared/cosmos/client';
-import { parseConfig } from '../../src/shared/config/config';
-import { initTarget } from '../../src/shared/cosmos/target';
-import { seededEnvironment } from '../support/cli';
-import { HostProcess, startHostProcess } from '../support/host';
+import { HostProcess, startSeededHost } from '../support/host';
 
 interface FunctionInfo {
   name: string;
@@ -93,12 +89,7 @@ describe('every HTTP route answers bad input with a 4xx and { error: { code, mes
   let routes: FunctionInfo[];
 
   beforeAll(async () => {
-    const { env, pool } = await seededEnvironment('host_bad_input', { users: 10, seed: 3 });
-    await pool.end();
-    const cosmos = createCosmosClient(parseConfig(env).cosmos);
-    await initTarget(cosmos, env.COSMOS_DATABASE!, 'manual');
-    cosmos.dispose();
-    host = await startHostProcess(env);
+    host = await startSeededHost('host_bad_input', { users: 10, seed: 3 });
     const all = (await (await fetch(`${host.url}/admin/functions`)).json()) as FunctionInfo[];
     routes = all.filter((fn) => fn.trigger === 'httpTrigger');
   });

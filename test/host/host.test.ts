@@ -1,11 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCosmosClient } from '../../src/shared/cosmos/client';
-import { parseConfig } from '../../src/shared/config/config';
-import { initTarget } from '../../src/shared/cosmos/target';
-import { seededEnvironment } from '../support/cli';
-import { HostProcess, startHostProcess } from '../support/host';
+import { HostProcess, startSeededHost } from '../support/host';
 
 interface FunctionInfo {
   name: string;
@@ -33,12 +29,7 @@ describe('the local function host (npm start)', () => {
   let functions: FunctionInfo[];
 
   beforeAll(async () => {
-    const { env, pool } = await seededEnvironment('host', { users: 80, seed: 5 });
-    await pool.end();
-    const cosmos = createCosmosClient(parseConfig(env).cosmos);
-    await initTarget(cosmos, env.COSMOS_DATABASE!, 'manual');
-    cosmos.dispose();
-    host = await startHostProcess(env);
+    host = await startSeededHost('host', { users: 80, seed: 5 });
     functions = (await (await fetch(`${host.url}/admin/functions`)).json()) as FunctionInfo[];
   });
 

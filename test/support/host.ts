@@ -3,6 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { parseConfig } from '../../src/shared/config/config';
+import { createCosmosClient } from '../../src/shared/cosmos/client';
+import { initTarget } from '../../src/shared/cosmos/target';
+import { seededEnvironment } from './cli';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/cosmos-migration.js');
@@ -87,4 +91,17 @@ export async function startHostProcess(
       return code;
     },
   };
+}
+
+/** A seeded source, a Cosmos database with its containers, and the host serving both. */
+export async function startSeededHost(
+  prefix: string,
+  sample: { users: number; seed: number },
+): Promise<HostProcess> {
+  const { env, pool } = await seededEnvironment(prefix, sample);
+  await pool.end();
+  const cosmos = createCosmosClient(parseConfig(env).cosmos);
+  await initTarget(cosmos, env.COSMOS_DATABASE!, 'manual');
+  cosmos.dispose();
+  return startHostProcess(env);
 }
