@@ -1,9 +1,17 @@
 'use strict';
 // The local Cosmos server in a process of its own, so it gets a core of its own instead of
 // sharing the engine's event loop. Plain CommonJS: it runs under plain node.
+const { useAtomicBatch } = require('./atomic-batch');
+const { useChangeFeed } = require('./change-feed');
+const { useConditionalPatch } = require('./conditional-patch');
 const { useLinearQueries } = require('./linear-queries');
 const { useMinimalWriteResponses } = require('./minimal-write-responses');
 
+// All of them before the package loads: its router keeps the handlers it sees then.
+useChangeFeed();
+useConditionalPatch();
+// The batch handler first, then the wrapper that trims its answers to Prefer: return=minimal.
+useAtomicBatch();
 useMinimalWriteResponses();
 useLinearQueries();
 const { createHttpServer } = require('@vercel/cosmosdb-server');
