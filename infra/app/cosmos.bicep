@@ -89,6 +89,7 @@ resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containe
     parent: database
     name: container.name
     properties: {
+      // defaultTtl -1 (comments, votes): TTL on with no default, so each tombstone's own ttl applies
       resource: union(
         {
           id: container.name
@@ -98,7 +99,8 @@ resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containe
             version: container.partitionKeyVersion
           }
         },
-        container.indexingPolicy == null ? {} : { indexingPolicy: container.indexingPolicy }
+        container.indexingPolicy == null ? {} : { indexingPolicy: container.indexingPolicy },
+        container.defaultTtl == null ? {} : { defaultTtl: container.defaultTtl }
       )
       // manual: fixed RU/s; autoscale: scales between 10 % and the max; serverless: no throughput at all
       options: throughputMode == 'manual' ? { throughput: container.throughput } : (throughputMode == 'autoscale' ? { autoscaleSettings: { maxThroughput: container.autoscaleMaxThroughput } } : {})

@@ -7,7 +7,8 @@ import { seedSource } from '../../src/shared/source/seed';
 import { cli } from '../support/cli';
 import { DATA_CONTAINERS, etags, expectedDocuments } from '../support/documents';
 import { createWorld, TestWorld } from '../support/engine';
-import { freshExtraction, startCli, storedDocuments, until } from './killed-process';
+import { freshExtraction, storedDocuments } from '../support/documents';
+import { startCli, until } from './killed-process';
 
 /** One migration batch at a time in the child, so a kill finds some done and one in flight. */
 const SLOW = { MIGRATION_BATCH_CONCURRENCY: '1' };

@@ -180,6 +180,15 @@ describe('infra: Cosmos DB containers have one source of truth', () => {
     expect(bicepContainer(byName.users!, 'manual').properties.resource).not.toHaveProperty(
       'indexingPolicy',
     );
+    // Tombstones expire by their own ttl only where TTL is on.
+    for (const name of ['comments', 'votes']) {
+      expect(bicepContainer(byName[name]!, 'manual').properties.resource).toMatchObject({
+        defaultTtl: -1,
+      });
+    }
+    expect(bicepContainer(byName.posts!, 'manual').properties.resource).not.toHaveProperty(
+      'defaultTtl',
+    );
   });
 
   it('makes a serverless account only in serverless mode, always with continuous backup', () => {

@@ -1,3 +1,8 @@
+import { ENTITY_NAMES } from '../../src/shared/entities/entity';
+import { RowErrorRecord } from '../../src/shared/entities/row-error';
+import { entityModule } from '../../src/shared/entities/registry';
+import { transformBatch } from '../../src/shared/migration/transform-batch';
+import { SourceReader } from '../../src/shared/postgres/source-reader';
 import { TestWorld } from './engine';
 
 export const DATA_CONTAINERS = ['users', 'posts', 'comments', 'votes'] as const;
@@ -27,4 +32,48 @@ export async function expectedDocuments(
     comments: counts.comments!,
     votes: counts.votes!,
   };
+}
+
+/** Every document of a container without Cosmos's system properties, by `pk|id`. */
+export async function storedDocuments(
+  world: TestWorld,
+  container: string,
+): Promise<Map<string, unknown>> {
+  const { resources } = await world.cosmos
+    .database(world.database)
+    .container(container)
+    .items.query<Record<string, unknown>>('SELECT * FROM c')
+    .fetchAll();
+  return new Map(
+    resources.map((resource) => {
+      const { _rid, _self, _etag, _attachments, _ts, ...document } = resource;
+      void [_rid, _self, _etag, _attachments, _ts];
+      return [`${String(document.pk)}|${String(document.id)}`, document];
+    }),
+  );
+}
+
+/**
+ * What a fresh extraction of the whole source gives: the documents per container by `pk|id`,
+ * and the rows that cannot become documents. `reader` is an engine's: the migration's types.
+ */
+export async function freshExtraction(
+  reader: SourceReader,
+): Promise<{ documents: Map<string, Map<string, unknown>>; rowErrors: RowErrorRecord[] }> {
+  const documents = new Map<string, Map<string, unknown>>();
+  const rowErrors: RowErrorRecord[] = [];
+  for (const name of ENTITY_NAMES) {
+    const entity = entityModule(name);
+    const transformed = transformBatch(
+      entity,
+      await reader.readBatch(entity, { from: null, to: null }),
+    );
+    rowErrors.push(...transformed.rowErrors);
+    const into = documents.get(entity.container) ?? new Map<string, unknown>();
+    // As stored: JSON, without undefined properties.
+    for (const document of transformed.documents)
+      into.set(`${document.pk}|${document.id}`, JSON.parse(JSON.stringify(document)));
+    documents.set(entity.container, into);
+  }
+  return { documents, rowErrors };
 }

@@ -19,6 +19,8 @@ export interface ContainerDefinition {
   autoscaleMaxThroughput: number;
   /** `null` means the Cosmos default policy. */
   indexingPolicy: IndexingPolicy | null;
+  /** -1: TTL on without a default, so each tombstone's own `ttl` applies; `null`: TTL off. */
+  defaultTtl: number | null;
 }
 
 export const CONTAINERS: readonly ContainerDefinition[] =

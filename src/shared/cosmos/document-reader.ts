@@ -1,5 +1,5 @@
 import { CosmosClient, SqlParameter } from '@azure/cosmos';
-import { DocumentKind } from '../entities/entity';
+import { DocumentKind, TOMBSTONE_TYPE } from '../entities/entity';
 import { RuBudget } from '../migration/ru-budget';
 import { KeyRange } from '../postgres/source-reader';
 import { BulkRunner } from './bulk';
@@ -33,9 +33,9 @@ export interface DocumentReader {
     kinds: readonly DocumentKind[],
     sourceIds: string[],
   ): Promise<StoredKey[]>;
-  /** How many documents the container holds. */
+  /** How many documents the container holds, tombstones aside. */
   countDocuments(container: string): Promise<number>;
-  /** Documents that are of none of these kinds or lack a string source key. */
+  /** Documents that are of none of these kinds (nor tombstones) or lack a string source key. */
   unattributed(container: string, kinds: readonly DocumentKind[]): Promise<StoredKey[]>;
 }
 
@@ -104,18 +104,25 @@ export class CosmosDocumentReader implements DocumentReader {
 
   async countDocuments(containerName: string): Promise<number> {
     const { resources } = await this.container(containerName)
-      .items.query<number>('SELECT VALUE COUNT(1) FROM c')
+      .items.query<number>({
+        query: `SELECT VALUE COUNT(1) FROM c WHERE NOT IS_DEFINED(c.type) OR c.type != @tombstone`,
+        parameters: [{ name: '@tombstone', value: TOMBSTONE_TYPE }],
+      })
       .fetchAll();
     return resources.reduce((sum, count) => sum + count, 0);
   }
 
   unattributed(containerName: string, kinds: readonly DocumentKind[]): Promise<StoredKey[]> {
     const known = kinds.map((kind, i) => `(c.type = @type${i} AND IS_STRING(c.${kind.sourceKey}))`);
+    known.push('c.type = @tombstone');
     return this.query(
       containerName,
       kinds,
       `SELECT c.id, c.pk, c.type FROM c WHERE NOT (${known.join(' OR ')})`,
-      kinds.map((kind, i) => ({ name: `@type${i}`, value: kind.type })),
+      [
+        ...kinds.map((kind, i) => ({ name: `@type${i}`, value: kind.type })),
+        { name: '@tombstone', value: TOMBSTONE_TYPE },
+      ],
     );
   }
 

@@ -26,6 +26,7 @@ export async function initTarget(
         version: definition.partitionKeyVersion,
       },
       ...(definition.indexingPolicy ? { indexingPolicy: definition.indexingPolicy } : {}),
+      ...(definition.defaultTtl === null ? {} : { defaultTtl: definition.defaultTtl }),
       ...throughputOptions(definition, mode),
     });
     if (statusCode === 201) created.push(definition.name);

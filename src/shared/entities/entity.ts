@@ -1,6 +1,12 @@
 export const ENTITY_NAMES = ['users', 'posts', 'comments', 'votes'] as const;
 export type EntityName = (typeof ENTITY_NAMES)[number];
 
+/**
+ * Documents that record a deletion (comments, votes) for the change feed: infrastructure, not
+ * data. Validation and every count skip them.
+ */
+export const TOMBSTONE_TYPE = 'tombstone';
+
 export interface CosmosDocument {
   id: string;
   pk: string;

@@ -10,6 +10,9 @@ export interface KeyRange {
   to: string | null;
 }
 
+/** The foreign-key-like columns a change is followed along (see sync/dependents). */
+export type RelatedColumn = 'author_id' | 'user_id' | 'post_id' | 'target_id';
+
 export interface TimeWindow {
   from: string;
   to: string;
@@ -25,6 +28,13 @@ export interface SourceReader {
   readRows(entity: EntityModule<SourceRow>, ids: string[]): Promise<SourceRow[]>;
   /** `size` ids drawn uniformly from the whole table, in id order. */
   sampleIds(table: string, size: number): Promise<string[]>;
+  /** Ids of the rows of `table` whose `column` is one of `values` (and of `targetType`, for votes). */
+  relatedIds(
+    table: string,
+    column: RelatedColumn,
+    values: string[],
+    targetType?: 'post' | 'comment',
+  ): Promise<string[]>;
   /** One keyset page of the ids whose documents may have changed in the window (see changedSql). */
   changedIds(
     entity: EntityModule<SourceRow>,
@@ -74,6 +84,21 @@ export class PostgresSourceReader implements SourceReader {
     const { rows } = await this.query<{ id: string }>(
       `SELECT id FROM (SELECT id FROM ${table} ORDER BY random() LIMIT $1) sample ORDER BY id`,
       [size],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  async relatedIds(
+    table: string,
+    column: RelatedColumn,
+    values: string[],
+    targetType?: 'post' | 'comment',
+  ): Promise<string[]> {
+    if (values.length === 0) return [];
+    const { rows } = await this.query<{ id: string }>(
+      `SELECT id FROM ${table} WHERE ${column} = ANY($1::uuid[])` +
+        (targetType ? ` AND target_type = $2` : ''),
+      targetType ? [values, targetType] : [values],
     );
     return rows.map((row) => row.id);
   }

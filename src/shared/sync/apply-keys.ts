@@ -1,0 +1,187 @@
+import { DocumentRef, DocumentReader, refKey } from '../cosmos/document-reader';
+import { DocumentWriter, RejectedDocument } from '../cosmos/document-writer';
+import { CosmosDocument, ENTITY_NAMES, EntityName } from '../entities/entity';
+import { entityModule } from '../entities/registry';
+import { RowErrorRecord } from '../entities/row-error';
+import { transformBatch } from '../migration/transform-batch';
+import { SourceReader } from '../postgres/source-reader';
+import { DEPENDENTS, RelatedRows } from './dependents';
+import { addKeys, emptyKeys, SourceKeys } from './source-keys';
+import { tombstoneFor } from './tombstones';
+
+export interface ApplyDeps {
+  source: Pick<SourceReader, 'readRows' | 'relatedIds'>;
+  reader: Pick<DocumentReader, 'keysFor' | 'readMany'>;
+  writer: Pick<DocumentWriter, 'upsertAll' | 'deleteAll' | 'deleteWithTombstones'>;
+  tombstoneTtlSeconds: number;
+}
+
+export interface EntityApplied {
+  /** Changed rows plus the rows re-read because they depend on one (counts, names, keys). */
+  rowsRead: number;
+  documentsUpserted: number;
+  documentsDeleted: number;
+}
+
+export interface ApplyResult {
+  entities: Record<EntityName, EntityApplied>;
+  rowErrors: RowErrorRecord[];
+}
+
+interface Side {
+  /** Documents by the source row they come from. */
+  byRow: Map<string, CosmosDocument[]>;
+  rowErrors: RowErrorRecord[];
+}
+
+/**
+ * Brings Cosmos in line with the current source rows for `changed` (the keys of a round),
+ * whatever the changes were: each row is re-read with its entity's own extraction (the
+ * change's payload is never trusted for data), the rows that embed something of it (counts,
+ * names, partition keys) are re-read too, and what a row no longer produces (a deleted row,
+ * an old lookup, a document that moved partition) is deleted, comments and votes with a
+ * tombstone. Running it twice writes the same documents again: a replayed round is harmless.
+ */
+export async function applyKeys(deps: ApplyDeps, changed: SourceKeys): Promise<ApplyResult> {
+  const before = new Map<EntityName, Side>();
+  const after = new Map<EntityName, Side>();
+  await Promise.all(
+    ENTITY_NAMES.filter((name) => changed[name].size > 0).map(async (name) => {
+      const ids = [...changed[name]];
+      const [stored, current] = await Promise.all([
+        storedDocuments(deps, name, ids),
+        currentDocuments(deps, name, ids),
+      ]);
+      before.set(name, stored);
+      after.set(name, current);
+    }),
+  );
+
+  const dependent = emptyKeys();
+  const embedders = new Map<string, { rows: RelatedRows; values: Set<string> }>();
+  for (const [name, side] of after) {
+    for (const id of changed[name]) {
+      const { parents, embedders: rows } = DEPENDENTS[name](
+        before.get(name)!.byRow.get(id) ?? [],
+        side.byRow.get(id) ?? [],
+      );
+      for (const parent of parents) addKeys(dependent, parent.entity, [parent.id]);
+      for (const related of rows) {
+        const key = `${related.entity}.${related.column}.${related.targetType ?? ''}`;
+        const entry = embedders.get(key) ?? { rows: related, values: new Set<string>() };
+        entry.values.add(id);
+        embedders.set(key, entry);
+      }
+    }
+  }
+  await Promise.all(
+    [...embedders.values()].map(async ({ rows, values }) => {
+      const ids = await deps.source.relatedIds(
+        entityModule(rows.entity).table,
+        rows.column,
+        [...values],
+        rows.targetType,
+      );
+      addKeys(dependent, rows.entity, ids);
+    }),
+  );
+
+  const result: ApplyResult = {
+    entities: Object.fromEntries(
+      ENTITY_NAMES.map((name) => [
+        name,
+        { rowsRead: 0, documentsUpserted: 0, documentsDeleted: 0 },
+      ]),
+    ) as ApplyResult['entities'],
+    rowErrors: [],
+  };
+  await Promise.all(
+    ENTITY_NAMES.map(async (name) => {
+      const extra = [...dependent[name]].filter((id) => !changed[name].has(id));
+      const reread = extra.length > 0 ? await currentDocuments(deps, name, extra) : undefined;
+      const sides = [after.get(name), reread].filter((side): side is Side => side !== undefined);
+      const upserts = sides.flatMap((side) => [...side.byRow.values()].flat());
+      const rowErrors = sides.flatMap((side) => side.rowErrors);
+      // A row that cannot be represented now keeps what it had: reported, never half-deleted.
+      const failed = new Set(rowErrors.map((error) => error.id));
+      const kept = new Set(upserts.map(refKey));
+      const deletions = [...(before.get(name)?.byRow ?? new Map<string, CosmosDocument[]>())]
+        .filter(([id]) => !failed.has(id))
+        .flatMap(([, documents]) => documents)
+        .filter((document) => !kept.has(refKey(document)));
+      const container = entityModule(name).container;
+      const written = await deps.writer.upsertAll(container, upserts);
+      const removed = await deleteDocuments(deps, container, deletions);
+      const entity = result.entities[name];
+      entity.rowsRead = changed[name].size + extra.length;
+      entity.documentsUpserted = written.written;
+      entity.documentsDeleted = removed.written;
+      result.rowErrors.push(
+        ...rowErrors,
+        ...rejections(name, [...written.rejected, ...removed.rejected]),
+      );
+    }),
+  );
+  return result;
+}
+
+/** What Cosmos holds now for these rows (every document kind of the entity), by row. */
+async function storedDocuments(deps: ApplyDeps, name: EntityName, ids: string[]): Promise<Side> {
+  const entity = entityModule(name);
+  const keys = await deps.reader.keysFor(entity.container, entity.documentKinds, ids);
+  const documents = await deps.reader.readMany(entity.container, keys);
+  const byRow = new Map<string, CosmosDocument[]>();
+  keys.forEach((key, i) => {
+    const document = documents[i] as CosmosDocument | undefined;
+    if (!document) return;
+    const row = String(key.sourceKey);
+    byRow.set(row, [...(byRow.get(row) ?? []), withoutSystemProperties(document)]);
+  });
+  return { byRow, rowErrors: [] };
+}
+
+/** What the current source rows become, by row; a row that is gone has no entry. */
+async function currentDocuments(deps: ApplyDeps, name: EntityName, ids: string[]): Promise<Side> {
+  const entity = entityModule(name);
+  const transformed = transformBatch(entity, await deps.source.readRows(entity, ids));
+  const byRow = new Map<string, CosmosDocument[]>();
+  transformed.documents.forEach((document, i) => {
+    const row = transformed.owners[i]!;
+    byRow.set(row, [...(byRow.get(row) ?? []), document]);
+  });
+  return { byRow, rowErrors: transformed.rowErrors };
+}
+
+async function deleteDocuments(deps: ApplyDeps, container: string, documents: CosmosDocument[]) {
+  const withTombstone = documents.flatMap((document) => {
+    const tombstone = tombstoneFor(document, deps.tombstoneTtlSeconds);
+    return tombstone ? [{ deleted: ref(document), tombstone }] : [];
+  });
+  const plain = documents
+    .filter((document) => !tombstoneFor(document, deps.tombstoneTtlSeconds))
+    .map(ref);
+  const [a, b] = await Promise.all([
+    withTombstone.length > 0
+      ? deps.writer.deleteWithTombstones(container, withTombstone)
+      : { written: 0, rejected: [] },
+    plain.length > 0 ? deps.writer.deleteAll(container, plain) : { written: 0, rejected: [] },
+  ]);
+  return { written: a.written + b.written, rejected: [...a.rejected, ...b.rejected] };
+}
+
+const ref = (document: CosmosDocument): DocumentRef => ({ id: document.id, pk: document.pk });
+
+function rejections(name: EntityName, rejected: RejectedDocument[]): RowErrorRecord[] {
+  return rejected.map((r) => ({
+    table: entityModule(name).table,
+    id: r.id,
+    code: r.status === 413 ? 'DOCUMENT_TOO_LARGE' : 'WRITE_REJECTED',
+    message: `document ${r.id}: ${r.message}`,
+  }));
+}
+
+function withoutSystemProperties(document: CosmosDocument): CosmosDocument {
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(document)) if (!key.startsWith('_')) copy[key] = value;
+  return copy as CosmosDocument;
+}
