@@ -11,6 +11,7 @@ export const cliOptions = {
   seed: { type: 'string' },
   append: { type: 'boolean', default: false },
   'dry-run': { type: 'boolean', default: false },
+  'no-sync': { type: 'boolean', default: false },
   remote: { type: 'string' },
   full: { type: 'boolean', default: false },
   sample: { type: 'string' },

@@ -28,8 +28,9 @@ commands:
   seed --users N [--seed S] [--append]
                             fill the source with a deterministic sample
   init-target               create the Cosmos database and containers
-  migrate [--entities users,posts,comments,votes] [--batch-size N] [--dry-run]
-                            full load, in this process
+  migrate [--entities users,posts,comments,votes] [--batch-size N] [--dry-run] [--no-sync]
+                            full load, in this process; first sets up continuous sync (a
+                            logical replication slot), unless --no-sync (a one-shot copy)
   resume <runId>            finish a run whose process stopped (Ctrl-C, kill, crash): every
                             batch not done yet, in this process, then the migrate summary
   status <runId>            a run's progress and row errors
@@ -118,6 +119,7 @@ export async function main(argv: string[]): Promise<number> {
             entities: entitiesOption(values.entities),
             batchSize: intOption(values['batch-size'], 'batch-size', 100, 5000),
             dryRun: values['dry-run'],
+            sync: !values['no-sync'],
           });
         case 'resume':
           return await resumeCommand(env, output, rest[0]);

@@ -15,6 +15,7 @@ export async function migrationsStart(
       entities: input.entities,
       batchSize: input.batchSize ?? engine.config.migration.batchSize,
       dryRun: input.dryRun,
+      sync: input.sync ?? true,
     });
     context.log(
       `run ${result.runId} planned: ${result.batches} batches${result.dryRun ? ' (dry run)' : ''}`,

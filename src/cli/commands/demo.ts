@@ -18,7 +18,7 @@ export async function demoCommand(
   output.info(
     `seeded ${seeded.total} rows (${seeded.users} users, ${seeded.posts} posts, ${seeded.comments} comments, ${seeded.votes} votes)`,
   );
-  const migrated = await migrate(env, output, {});
+  const migrated = await migrate(env, output, { sync: true });
   // The migration summary stays the one result (and --json document); the verdict goes to stderr.
   output.info('');
   const verdict: Output = { ...output, result: (_value, human) => output.info(human()) };

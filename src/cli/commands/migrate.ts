@@ -11,6 +11,8 @@ export interface MigrateOptions {
   entities?: EntityName[];
   batchSize?: number;
   dryRun?: boolean;
+  /** False: a one-shot copy (`--no-sync`). */
+  sync: boolean;
 }
 
 const PROGRESS_INTERVAL_MS = 500;
@@ -27,6 +29,7 @@ export async function migrate(
       entities: options.entities,
       batchSize: options.batchSize ?? env.config.migration.batchSize,
       dryRun: options.dryRun,
+      sync: options.sync,
     });
     if (started.dryRun) {
       output.result(

@@ -26,6 +26,7 @@ export function runJson(report: RunReport) {
     failedBatches: report.failedBatches,
     documentsPerSecond: report.documentsPerSecond,
     durationMs: report.durationMs,
+    sync: report.sync,
   };
 }
 
@@ -52,5 +53,8 @@ export function runText(report: RunReport): string {
       ? [`  ... ${report.rowErrorList.length - 20} more (--json lists all)`]
       : []),
     ...(failed.length ? ['failed batches:', ...failed] : []),
+    report.sync
+      ? `continuous sync: slot ${report.sync.slot} holds every change since ${report.sync.startLsn}; \`cosmos-migration sync\` applies them`
+      : 'one-shot copy (no sync): changes made to the source since the load began are not captured',
   ].join('\n');
 }

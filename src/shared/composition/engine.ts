@@ -17,6 +17,12 @@ import { ValidationDeps } from '../validation/deps';
 import { ValidationMessage } from '../validation/records';
 import { AppInsightsMetrics, Metrics } from '../observability/metrics';
 import { sharedCredential } from '../identity/credential';
+import pg from 'pg';
+import { CosmosSyncStore } from '../cosmos/cosmos-sync-store';
+import { PostgresChangeStream, replicationNames } from '../sync/replication';
+import { SyncDeps } from '../sync/run-round';
+import { setUpSync } from '../sync/set-up-sync';
+import { SyncStore } from '../sync/sync-store';
 
 /** The engine's adapters, wired from the configuration; each client is created on first use. */
 export interface EngineQueues {
@@ -27,6 +33,11 @@ export interface EngineQueues {
 export interface Engine extends MigrationDeps, ValidationDeps {
   readonly config: AppConfig;
   readonly cosmos: CosmosClient;
+  /** The source's logical decoding (continuous sync), on a small pool of its own. */
+  readonly changeStream: PostgresChangeStream;
+  readonly syncStore: SyncStore;
+  /** What a sync round works through. */
+  syncDeps(): SyncDeps;
   /** Application Insights custom metrics, when it is configured. */
   readonly metrics: Metrics | undefined;
   close(): Promise<void>;
@@ -44,9 +55,17 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
   let reader: CosmosDocumentReader | undefined;
   let validations: CosmosValidationStore | undefined;
   let metrics: Metrics | undefined;
+  let changeStream: PostgresChangeStream | undefined;
+  let syncPool: pg.Pool | undefined;
+  let syncStore: CosmosSyncStore | undefined;
   const budget = new RuBudget(config.migration.ruBudgetPerSecond);
   const inFlight = bulkCallsInFlight(config);
 
+  const requireSource = () => {
+    if (!config.source.url) {
+      throw new AppError('CONFIG_INVALID', 'DATABASE_URL (or DATABASE_HOST/NAME/USER) is not set');
+    }
+  };
   const engine: Engine = {
     config,
     get cosmos() {
@@ -54,12 +73,7 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
       return cosmos;
     },
     get source() {
-      if (!config.source.url) {
-        throw new AppError(
-          'CONFIG_INVALID',
-          'DATABASE_URL (or DATABASE_HOST/NAME/USER) is not set',
-        );
-      }
+      requireSource();
       source ??= new PostgresSourceReader(
         createSourcePool(config.source, { max: config.migration.batchConcurrency + 2 }),
       );
@@ -105,11 +119,40 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
         : undefined;
       return metrics;
     },
+    get changeStream() {
+      requireSource();
+      // A round holds two connections (its lock and its read); set-up and status one more.
+      syncPool ??= createSourcePool(config.source, { max: 3 });
+      changeStream ??= new PostgresChangeStream(syncPool, replicationNames(config.sync.name));
+      return changeStream;
+    },
+    get syncStore() {
+      syncStore ??= new CosmosSyncStore(engine.cosmos, config.cosmos.database);
+      return syncStore;
+    },
+    syncDeps: () => ({
+      source: engine.source,
+      reader: engine.reader,
+      writer: engine.writer,
+      tombstoneTtlSeconds: config.sync.tombstoneTtlSeconds,
+      stream: engine.changeStream,
+      syncStore: engine.syncStore,
+      runs: engine.store,
+      maxChanges: config.sync.maxChanges,
+    }),
+    async captureChanges(runId) {
+      const state = await setUpSync(
+        { capture: engine.changeStream, syncStore: engine.syncStore },
+        runId,
+      );
+      return { slot: state.slot, startLsn: state.startLsn };
+    },
     queue: queues.migration,
     validationQueue: queues.validation,
     verifyTarget: (containers) => verifyTarget(engine.cosmos, config.cosmos.database, containers),
     async close() {
       await source?.close();
+      await syncPool?.end();
       cosmos?.dispose();
     },
   };

@@ -60,6 +60,16 @@ function sourceSettings(env: SourceEnv, ctx: z.core.$RefinementCtx): SourceSetti
   return { url, server };
 }
 
+/** A slot-safe name derived from the target database: one sync per target. */
+function syncNameFor(database: string): string {
+  return (
+    database
+      .toLowerCase()
+      .replace(/[^a-z0-9_]/g, '_')
+      .slice(0, 40) || 'default'
+  );
+}
+
 /** The settings as the environment names them, with their defaults. */
 const settingsSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
@@ -89,6 +99,14 @@ const settingsSchema = z.object({
   VALIDATION_CONSISTENCY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.99),
   VALIDATION_SCHEDULE: z.string().min(1).default('0 0 */6 * * *'),
   VALIDATION_SAMPLE_SIZE: positiveInt(1000, 1, 1_000_000),
+  SYNC_SCHEDULE: z.string().min(1).default('*/10 * * * * *'),
+  SYNC_MAX_CHANGES: positiveInt(10_000, 100, 1_000_000),
+  SYNC_TOMBSTONE_TTL: positiveInt(7 * 24 * 3600, 60, 365 * 24 * 3600),
+  // The slot and publication are named after it (one sync per target database by default).
+  SYNC_NAME: z
+    .string()
+    .regex(/^[a-z0-9_]{1,40}$/, 'lower-case letters, digits or underscores, at most 40')
+    .optional(),
   APP_CONFIGURATION_ENDPOINT: z.url().optional(),
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: z.string().min(1).optional(),
@@ -123,6 +141,12 @@ const schema = settingsSchema.transform((env, ctx) => ({
     consistencyThreshold: env.VALIDATION_CONSISTENCY_THRESHOLD,
     schedule: env.VALIDATION_SCHEDULE,
     sampleSize: env.VALIDATION_SAMPLE_SIZE,
+  },
+  sync: {
+    schedule: env.SYNC_SCHEDULE,
+    maxChanges: env.SYNC_MAX_CHANGES,
+    tombstoneTtlSeconds: env.SYNC_TOMBSTONE_TTL,
+    name: env.SYNC_NAME ?? syncNameFor(env.COSMOS_DATABASE),
   },
   migration: {
     batchSize: env.MIGRATION_BATCH_SIZE,

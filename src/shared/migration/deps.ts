@@ -12,4 +12,9 @@ export interface MigrationDeps {
   queue: MessageQueue<BatchMessage>;
   /** Fails with a clear error when a container the run needs is missing. */
   verifyTarget(containers: string[]): Promise<void>;
+  /**
+   * Sets up continuous sync (publication, then slot) for the run about to be planned; fails with
+   * a clear error when the source cannot decode changes.
+   */
+  captureChanges(runId: string): Promise<{ slot: string; startLsn: string }>;
 }

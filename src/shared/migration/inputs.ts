@@ -12,6 +12,8 @@ export const startMigrationSchema = z.strictObject({
   entities: entityListSchema.optional(),
   batchSize: batchSizeSchema.optional(),
   dryRun: z.boolean().optional(),
+  /** Default true: capture changes (continuous sync) from before the load on. */
+  sync: z.boolean().optional(),
 });
 
 export const runIdSchema = z.string().regex(/^run-[0-9a-z-]{1,60}$/, 'not a run id');

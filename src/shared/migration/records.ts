@@ -14,6 +14,8 @@ export interface RunRecord {
   plan: Partial<Record<EntityName, { sourceRows: number; batches: number }>>;
   /** How many times the run was resumed; part of the resent messages' ids. */
   resumes: number;
+  /** The continuous sync that captures changes from before this load on; null: a one-shot copy. */
+  sync?: { slot: string; startLsn: string } | null;
 }
 
 export type BatchStatus = 'queued' | 'running' | 'done' | 'failed';

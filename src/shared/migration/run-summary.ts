@@ -26,6 +26,8 @@ export interface RunSummary {
   durationMs: number;
   documentsPerSecond: number;
   etaSeconds: number | null;
+  /** The slot capturing changes since before the load, or null when the run is a one-shot copy. */
+  sync: { slot: string; startLsn: string } | null;
 }
 
 function addStats(into: BatchStats, from: BatchStats): void {
@@ -114,6 +116,7 @@ export function summarizeRun(run: RunRecord, batches: BatchRecord[], now = new D
         : rowsPerSecond > 0
           ? Math.ceil(remainingRows / rowsPerSecond)
           : null,
+    sync: run.sync ?? null,
   };
 }
 

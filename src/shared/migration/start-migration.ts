@@ -12,6 +12,11 @@ export interface StartOptions {
   entities?: EntityName[];
   batchSize: number;
   dryRun?: boolean;
+  /**
+   * Capture changes from before the load on (continuous sync); false: a one-shot copy that
+   * goes stale as soon as the application writes again.
+   */
+  sync?: boolean;
 }
 
 export interface StartResult {
@@ -20,6 +25,8 @@ export interface StartResult {
   entities: EntityName[];
   plan: RunRecord['plan'];
   batches: number;
+  /** The slot capturing changes since before the load, or null for a one-shot copy. */
+  sync: RunRecord['sync'];
 }
 
 /** Plans a run (keyset ranges per entity), records it, and sends one message per batch. */
@@ -48,7 +55,11 @@ export async function startMigration(
     createdAt,
     plan: {},
     resumes: 0,
+    sync: null,
   };
+  // The slot first, the plan after: every row committed before the slot's start is read by
+  // the load, every change after it is in the slot.
+  if (options.sync && !options.dryRun) run.sync = await deps.captureChanges(runId);
   // Each table's split is one pass over its primary key; they run side by side.
   const splits = await Promise.all(
     entities.map(async (entity) => ({
@@ -83,6 +94,7 @@ export async function startMigration(
     entities,
     plan: run.plan,
     batches: batches.length,
+    sync: run.sync,
   };
   if (options.dryRun) return result;
 

@@ -95,34 +95,61 @@ export async function applyKeys(deps: ApplyDeps, changed: SourceKeys): Promise<A
     ) as ApplyResult['entities'],
     rowErrors: [],
   };
-  await Promise.all(
+  // The rows that only depend on a changed one go first, the changed rows' own documents
+  // last: until those are written, Cosmos still holds what they were, so a round that dies
+  // halfway is replayed with the same dependents (a renamed user's old name, a deleted
+  // comment's post) instead of finding its own half-written state and missing them.
+  await settleAll(
     ENTITY_NAMES.map(async (name) => {
       const extra = [...dependent[name]].filter((id) => !changed[name].has(id));
       const reread = extra.length > 0 ? await currentDocuments(deps, name, extra) : undefined;
-      const sides = [after.get(name), reread].filter((side): side is Side => side !== undefined);
-      const upserts = sides.flatMap((side) => [...side.byRow.values()].flat());
-      const rowErrors = sides.flatMap((side) => side.rowErrors);
+      if (reread) await write(deps, result, name, reread, []);
+      result.entities[name].rowsRead += extra.length;
+    }),
+  );
+  await settleAll(
+    ENTITY_NAMES.filter((name) => after.has(name)).map(async (name) => {
+      const current = after.get(name)!;
       // A row that cannot be represented now keeps what it had: reported, never half-deleted.
-      const failed = new Set(rowErrors.map((error) => error.id));
-      const kept = new Set(upserts.map(refKey));
-      const deletions = [...(before.get(name)?.byRow ?? new Map<string, CosmosDocument[]>())]
+      const failed = new Set(current.rowErrors.map((error) => error.id));
+      const kept = new Set([...current.byRow.values()].flat().map(refKey));
+      const deletions = [...before.get(name)!.byRow]
         .filter(([id]) => !failed.has(id))
         .flatMap(([, documents]) => documents)
         .filter((document) => !kept.has(refKey(document)));
-      const container = entityModule(name).container;
-      const written = await deps.writer.upsertAll(container, upserts);
-      const removed = await deleteDocuments(deps, container, deletions);
-      const entity = result.entities[name];
-      entity.rowsRead = changed[name].size + extra.length;
-      entity.documentsUpserted = written.written;
-      entity.documentsDeleted = removed.written;
-      result.rowErrors.push(
-        ...rowErrors,
-        ...rejections(name, [...written.rejected, ...removed.rejected]),
-      );
+      result.entities[name].rowsRead += changed[name].size;
+      await write(deps, result, name, current, deletions);
     }),
   );
   return result;
+}
+
+/** Upserts a side's documents, then deletes `deletions`, counting both into `result`. */
+async function write(
+  deps: ApplyDeps,
+  result: ApplyResult,
+  name: EntityName,
+  side: Side,
+  deletions: CosmosDocument[],
+): Promise<void> {
+  const container = entityModule(name).container;
+  const written = await deps.writer.upsertAll(container, [...side.byRow.values()].flat());
+  const removed = await deleteDocuments(deps, container, deletions);
+  const entity = result.entities[name];
+  entity.documentsUpserted += written.written;
+  entity.documentsDeleted += removed.written;
+  result.rowErrors.push(
+    ...side.rowErrors,
+    ...rejections(name, [...written.rejected, ...removed.rejected]),
+  );
+}
+
+/** Like Promise.all, but only once every branch has settled: no write goes on behind a failure. */
+async function settleAll<T>(work: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(work);
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure) throw failure.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
 /** What Cosmos holds now for these rows (every document kind of the entity), by row. */

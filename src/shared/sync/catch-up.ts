@@ -1,0 +1,51 @@
+import { ENTITY_NAMES, EntityName } from '../entities/entity';
+import { emptyEntityTotals, EntityTotals } from './records';
+import { runSyncRound, SyncDeps } from './run-round';
+
+export interface CatchUpResult {
+  /** `caught-up`: everything committed when it started is applied. */
+  outcome: 'caught-up' | 'holding' | 'busy' | 'round-limit';
+  /** Why it holds (the full load has not finished), when it does. */
+  reason?: string;
+  rounds: number;
+  changesRead: number;
+  entities: Record<EntityName, EntityTotals>;
+  rowErrors: number;
+  confirmedLsn: string | null;
+}
+
+/**
+ * Rounds until the slot has nothing more than it had when the last round started: what was
+ * committed up to now is in Cosmos. Bounded by `maxRounds`, so an invocation ends in time.
+ */
+export async function catchUp(deps: SyncDeps, maxRounds: number): Promise<CatchUpResult> {
+  const result: CatchUpResult = {
+    outcome: 'round-limit',
+    rounds: 0,
+    changesRead: 0,
+    entities: emptyEntityTotals(),
+    rowErrors: 0,
+    confirmedLsn: null,
+  };
+  while (result.rounds < maxRounds) {
+    const outcome = await runSyncRound(deps);
+    if (outcome.kind !== 'applied') {
+      result.outcome = outcome.kind;
+      if (outcome.kind === 'holding') result.reason = outcome.reason;
+      return result;
+    }
+    result.rounds++;
+    result.changesRead += outcome.round.changesRead;
+    result.rowErrors += outcome.round.rowErrors;
+    result.confirmedLsn = outcome.round.confirmedLsn;
+    for (const name of ENTITY_NAMES) {
+      result.entities[name].documentsUpserted += outcome.round.entities[name].documentsUpserted;
+      result.entities[name].documentsDeleted += outcome.round.entities[name].documentsDeleted;
+    }
+    if (!outcome.more) {
+      result.outcome = 'caught-up';
+      return result;
+    }
+  }
+  return result;
+}

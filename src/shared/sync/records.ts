@@ -1,0 +1,52 @@
+import { ENTITY_NAMES, EntityName } from '../entities/entity';
+import { RowErrorRecord } from '../entities/row-error';
+
+export type SyncStatus = 'holding' | 'following' | 'failed' | 'stopped';
+
+export interface EntityTotals {
+  documentsUpserted: number;
+  documentsDeleted: number;
+}
+
+export interface RoundSummary {
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  changesRead: number;
+  keys: number;
+  /** The slot position after the round (it was advanced there). */
+  confirmedLsn: string;
+  entities: Record<EntityName, EntityTotals>;
+  rowErrors: number;
+}
+
+/**
+ * The one sync of this target: its slot and publication, whether it may apply (the full load
+ * of `runId` must have finished) and what it did. Rounds never overlap: the source's round
+ * lock keeps them apart.
+ */
+export interface SyncState {
+  id: 'sync';
+  pk: 'sync';
+  type: 'syncState';
+  slot: string;
+  publication: string;
+  startLsn: string;
+  /** The full load the slot was set up for: nothing is applied before it has finished. */
+  runId: string;
+  status: SyncStatus;
+  createdAt: string;
+  confirmedLsn: string;
+  totals: { changesRead: number; rounds: number; entities: Record<EntityName, EntityTotals> };
+  lastRound: RoundSummary | null;
+  /** The latest rows that could not be written, newest last (bounded). */
+  rowErrors: RowErrorRecord[];
+  error: { code: string; message: string; at: string } | null;
+}
+
+export const SYNC_STATE_ID = 'sync';
+
+export const emptyEntityTotals = (): Record<EntityName, EntityTotals> =>
+  Object.fromEntries(
+    ENTITY_NAMES.map((name) => [name, { documentsUpserted: 0, documentsDeleted: 0 }]),
+  ) as Record<EntityName, EntityTotals>;

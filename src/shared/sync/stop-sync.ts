@@ -1,0 +1,29 @@
+import { AppError } from '../errors/app-error';
+import { SyncState } from './records';
+import { ChangeCapture, TearDownResult } from './replication';
+import { SyncStore } from './sync-store';
+
+/**
+ * Drops the slot and the publication (a slot left behind keeps WAL on the source until its
+ * disk fills) and marks the sync stopped; its figures stay readable. Safe to repeat.
+ */
+export async function stopSync(deps: {
+  capture: Pick<ChangeCapture, 'tearDown'>;
+  syncStore: SyncStore;
+}): Promise<{ state: SyncState | null; tearDown: TearDownResult }> {
+  const state = await deps.syncStore.get();
+  const tearDown = await deps.capture.tearDown();
+  if (!state) {
+    if (!tearDown.droppedSlot && !tearDown.droppedPublication) {
+      throw new AppError(
+        'SYNC_NOT_SET_UP',
+        'no sync is set up for this target, and no slot or publication of it exists',
+        404,
+      );
+    }
+    return { state: null, tearDown };
+  }
+  const stopped: SyncState = { ...state, status: 'stopped' };
+  await deps.syncStore.save(stopped);
+  return { state: stopped, tearDown };
+}
