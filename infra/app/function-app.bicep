@@ -120,6 +120,21 @@ param validationSchedule string = '0 0 */6 * * *'
 @description('Documents sampled per entity by a validation.')
 param validationSampleSize int = 1000
 
+@description('NCRONTAB schedule of the continuous sync timer (sync-changes): how often it applies what PostgreSQL committed.')
+param syncSchedule string = '*/10 * * * * *'
+
+@description('Changes one sync round reads at most (whole transactions; a larger one is read whole).')
+@minValue(100)
+@maxValue(1000000)
+param syncMaxChanges int = 10000
+
+@description('Seconds a tombstone of a deleted comment or vote lives before Cosmos DB expires it.')
+@minValue(60)
+param syncTombstoneTtl int = 604800
+
+@description('Name of the sync: its replication slot and publication are cosmos_migration_slot_<name> and cosmos_migration_pub_<name>; empty: derived from the Cosmos DB database name.')
+param syncName string = ''
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
@@ -158,6 +173,10 @@ var appSettings = {
   VALIDATION_CONSISTENCY_THRESHOLD: validationConsistencyThreshold
   VALIDATION_SCHEDULE: validationSchedule
   VALIDATION_SAMPLE_SIZE: string(validationSampleSize)
+  SYNC_SCHEDULE: syncSchedule
+  SYNC_MAX_CHANGES: string(syncMaxChanges)
+  SYNC_TOMBSTONE_TTL: string(syncTombstoneTtl)
+  SYNC_NAME: syncName
 }
 
 // A password only as a Key Vault reference, resolved by the platform with the identity.

@@ -12,6 +12,7 @@ export const cliOptions = {
   append: { type: 'boolean', default: false },
   'dry-run': { type: 'boolean', default: false },
   'no-sync': { type: 'boolean', default: false },
+  follow: { type: 'boolean', default: false },
   remote: { type: 'string' },
   full: { type: 'boolean', default: false },
   sample: { type: 'string' },

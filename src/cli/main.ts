@@ -12,6 +12,7 @@ import { resumeCommand } from './commands/resume';
 import { resumeValidationCommand, validateCommand } from './commands/validate';
 import { initTargetCommand } from './commands/target';
 import { hostCommand } from './commands/host';
+import { syncCommand } from './commands/sync';
 import { localCosmosCommand } from './commands/local-cosmos';
 import { EnvironmentNeeds, LOCAL_STATE_DIR, resolveEnvironment } from './environment';
 import { stopLocalCosmos } from '../shared/local/persistent-cosmos';
@@ -33,6 +34,10 @@ commands:
                             logical replication slot), unless --no-sync (a one-shot copy)
   resume <runId>            finish a run whose process stopped (Ctrl-C, kill, crash): every
                             batch not done yet, in this process, then the migrate summary
+  sync [--follow]           apply every PostgreSQL change committed up to now (continuous sync);
+                            --follow keeps applying until Ctrl-C, showing the lag
+  sync status               the slot, retained WAL, lag, what the sync applied, its errors
+  sync stop                 drop the slot and the publication (a slot left behind holds WAL)
   status <runId>            a run's progress and row errors
   validate [--entities ...] [--full | --sample N]
                             compare every document (or N sampled ids per entity) with the
@@ -62,6 +67,7 @@ const NEEDS: Record<string, EnvironmentNeeds> = {
   'init-target': { source: false, target: true },
   migrate: { source: true, target: true },
   resume: { source: true, target: true },
+  sync: { source: true, target: true },
   status: { source: false, target: true },
   preflight: { source: true, target: true },
   validate: { source: true, target: true },
@@ -121,6 +127,8 @@ export async function main(argv: string[]): Promise<number> {
             dryRun: values['dry-run'],
             sync: !values['no-sync'],
           });
+        case 'sync':
+          return await syncCommand(env, output, rest[0], values.follow);
         case 'resume':
           return await resumeCommand(env, output, rest[0]);
         case 'validate':

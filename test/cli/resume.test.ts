@@ -60,7 +60,8 @@ describe('a killed migrate, then resume', () => {
     const leftRunning = [...atKill.values()].filter((b) => b.status === 'running');
     expect(doneAtKill.length).toBeGreaterThanOrEqual(DONE_BEFORE_KILL);
     expect(doneAtKill.length).toBeLessThan(total);
-    expect(leftRunning.length).toBeGreaterThan(0);
+    // Usually one batch was in flight; the kill can also land between two batches (both are mid-run).
+    expect(doneAtKill.length + leftRunning.length).toBeLessThan(total);
     expect((await getRun(engine, runId)).status).toBe('running');
 
     const refused = cli(['migrate', '--json'], env);

@@ -19,14 +19,7 @@ export interface CatchUpResult {
  * committed up to now is in Cosmos. Bounded by `maxRounds`, so an invocation ends in time.
  */
 export async function catchUp(deps: SyncDeps, maxRounds: number): Promise<CatchUpResult> {
-  const result: CatchUpResult = {
-    outcome: 'round-limit',
-    rounds: 0,
-    changesRead: 0,
-    entities: emptyEntityTotals(),
-    rowErrors: 0,
-    confirmedLsn: null,
-  };
+  const result = emptyCatchUp();
   while (result.rounds < maxRounds) {
     const outcome = await runSyncRound(deps);
     if (outcome.kind !== 'applied') {
@@ -48,4 +41,29 @@ export async function catchUp(deps: SyncDeps, maxRounds: number): Promise<CatchU
     }
   }
   return result;
+}
+
+export function emptyCatchUp(): CatchUpResult {
+  return {
+    outcome: 'round-limit',
+    rounds: 0,
+    changesRead: 0,
+    entities: emptyEntityTotals(),
+    rowErrors: 0,
+    confirmedLsn: null,
+  };
+}
+
+/** Adds a later catch-up into `into` (a follow's running total); the outcome is the later one's. */
+export function addCatchUp(into: CatchUpResult, later: CatchUpResult): void {
+  into.outcome = later.outcome;
+  into.reason = later.reason;
+  into.rounds += later.rounds;
+  into.changesRead += later.changesRead;
+  into.rowErrors += later.rowErrors;
+  into.confirmedLsn = later.confirmedLsn ?? into.confirmedLsn;
+  for (const name of ENTITY_NAMES) {
+    into.entities[name].documentsUpserted += later.entities[name].documentsUpserted;
+    into.entities[name].documentsDeleted += later.entities[name].documentsDeleted;
+  }
 }

@@ -1,0 +1,40 @@
+import { app, InvocationContext, Timer } from '@azure/functions';
+import { functionsEngine } from '../shared/composition/functions-engine';
+import { AppError } from '../shared/errors/app-error';
+import { catchUp } from '../shared/sync/catch-up';
+import { DEFAULT_CATCH_UP_ROUNDS } from '../shared/sync/inputs';
+
+/** Before the first migrate, and after `sync stop`, there is nothing to follow: not a failure. */
+const IDLE_CODES = new Set(['SYNC_NOT_SET_UP', 'SYNC_STOPPED']);
+
+/**
+ * Continuous sync on a schedule (SYNC_SCHEDULE, default every 10 s): rounds until caught up.
+ * Rounds never overlap (the source's round lock); a failure is rethrown so the retry policy
+ * runs it again, and a stop the operator must act on (lost slot, TRUNCATE) shows in GET /api/sync.
+ */
+export async function syncChanges(timer: Timer, context: InvocationContext): Promise<void> {
+  try {
+    const result = await catchUp(functionsEngine().syncDeps(), DEFAULT_CATCH_UP_ROUNDS);
+    if (result.changesRead > 0 || result.outcome !== 'caught-up') {
+      context.log(
+        `sync ${result.outcome}${timer.isPastDue ? ' (past due)' : ''}: ${result.rounds} rounds, ` +
+          `${result.changesRead} changes${result.reason ? ` (${result.reason})` : ''}`,
+      );
+    }
+  } catch (error) {
+    if (error instanceof AppError && IDLE_CODES.has(error.code)) return;
+    context.error(`sync round failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw error;
+  }
+}
+
+app.timer('sync-changes', {
+  schedule: '%SYNC_SCHEDULE%',
+  retry: {
+    strategy: 'exponentialBackoff',
+    maxRetryCount: 3,
+    minimumInterval: { seconds: 5 },
+    maximumInterval: { minutes: 1 },
+  },
+  handler: syncChanges,
+});

@@ -1,0 +1,12 @@
+import { z } from 'zod';
+
+/** Rounds one catch-up may run: bounded, so an invocation ends within its timeout. */
+export const DEFAULT_CATCH_UP_ROUNDS = 100;
+
+export const syncRunSchema = z.strictObject({
+  maxRounds: z.number().int().min(1).max(10_000).optional(),
+});
+
+export const syncStopSchema = z.strictObject({});
+
+export const syncStatusQuerySchema = z.strictObject({});
