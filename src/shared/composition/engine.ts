@@ -22,6 +22,7 @@ import { CosmosSyncStore } from '../cosmos/cosmos-sync-store';
 import { PostgresChangeStream, replicationNames } from '../sync/replication';
 import { SyncDeps } from '../sync/run-round';
 import { setUpSync } from '../sync/set-up-sync';
+import { createSyncGate, SyncGate } from '../sync/sync-gate';
 import { SyncStore } from '../sync/sync-store';
 
 /** The engine's adapters, wired from the configuration; each client is created on first use. */
@@ -58,6 +59,7 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
   let changeStream: PostgresChangeStream | undefined;
   let syncPool: pg.Pool | undefined;
   let syncStore: CosmosSyncStore | undefined;
+  let syncGate: SyncGate | undefined;
   const budget = new RuBudget(config.migration.ruBudgetPerSecond);
   const inFlight = bulkCallsInFlight(config);
 
@@ -129,6 +131,20 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
     get syncStore() {
       syncStore ??= new CosmosSyncStore(engine.cosmos, config.cosmos.database);
       return syncStore;
+    },
+    get syncGate() {
+      syncGate ??= createSyncGate({
+        source: engine.source,
+        reader: engine.reader,
+        writer: engine.writer,
+        tombstoneTtlSeconds: config.sync.tombstoneTtlSeconds,
+        // No source configured means no sync; the gate then only asks the sync store.
+        get stream() {
+          return engine.changeStream;
+        },
+        syncStore: engine.syncStore,
+      });
+      return syncGate;
     },
     syncDeps: () => ({
       source: engine.source,

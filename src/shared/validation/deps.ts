@@ -1,6 +1,7 @@
 import { DocumentReader } from '../cosmos/document-reader';
 import { DocumentWriter } from '../cosmos/document-writer';
 import { SourceReader } from '../postgres/source-reader';
+import { SyncGate } from '../sync/sync-gate';
 import { MessageQueue } from '../queue/queue';
 import { ValidationMessage } from './records';
 import { ValidationStore } from './validation-store';
@@ -14,4 +15,6 @@ export interface ValidationDeps {
   validationQueue: MessageQueue<ValidationMessage>;
   /** Fails with a clear error when a container the validation needs is missing. */
   verifyTarget(containers: string[]): Promise<void>;
+  /** Repairs go through the sync's apply path, with its rounds paused, while a sync follows. */
+  syncGate: SyncGate;
 }

@@ -26,7 +26,7 @@ export interface RepairResult extends RepairRecord {
  * is now), and deletes its extras only when asked.
  */
 export async function repairValidation(
-  deps: Pick<ValidationDeps, 'validations' | 'source' | 'writer'>,
+  deps: Pick<ValidationDeps, 'validations' | 'source' | 'writer' | 'syncGate'>,
   validationId: string,
   options: RepairOptions,
 ): Promise<RepairResult> {

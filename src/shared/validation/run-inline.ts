@@ -23,6 +23,7 @@ export async function runValidationInline(
     writer: deps.writer,
     validations: deps.validations,
     verifyTarget: (containers) => deps.verifyTarget(containers),
+    syncGate: deps.syncGate,
     validationQueue: new InlineQueue<ValidationMessage>(async ({ body }) => {
       try {
         await validateBatch(inline, body);

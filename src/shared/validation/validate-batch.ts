@@ -1,4 +1,6 @@
 import { DocumentRef, refKey, StoredKey } from '../cosmos/document-reader';
+import { RejectedDocument } from '../cosmos/document-writer';
+import { addKeys, emptyKeys } from '../sync/source-keys';
 import { measureRequests } from '../cosmos/throttling';
 import { CosmosDocument, EntityModule } from '../entities/entity';
 import { entityModule, SourceRow } from '../entities/registry';
@@ -179,30 +181,63 @@ function claimingDocuments(
   }
 }
 
-/** Rewrites the expected documents that differ; deletes extras only when asked. */
+/**
+ * Rewrites the expected documents that differ; deletes extras only when asked. While a sync
+ * follows the target, the rows are rewritten through its apply path with its rounds paused
+ * (re-read now, dependents included), so a repair never puts an older row over a newer change.
+ */
 export async function repairDifferences(
-  deps: Pick<ValidationDeps, 'writer'>,
+  deps: Pick<ValidationDeps, 'writer' | 'syncGate'>,
   entity: EntityModule<SourceRow>,
   compared: Pick<ComparedScope, 'differences' | 'expected'>,
   deleteExtras: boolean,
 ): Promise<RepairStats> {
-  const documents = [...compared.expected.values()];
-  const written = await deps.writer.upsertAll(entity.container, documents);
+  const rowIds = new Set(
+    compared.differences.filter((d) => d.class !== 'extra').map((d) => d.sourceId),
+  );
   const extras: DocumentRef[] = compared.differences
     .filter((difference) => difference.class === 'extra')
     .map(({ id, pk }) => ({ id, pk }));
-  const deleted = deleteExtras ? await deps.writer.deleteAll(entity.container, extras) : undefined;
-  const rejected = [...written.rejected, ...(deleted?.rejected ?? [])];
-  if (rejected.length > 0) {
-    throw new Error(`repair of ${rejected[0]!.id} failed: ${rejected[0]!.message}`);
-  }
-  return {
-    rowsRewritten: new Set(
-      compared.differences.filter((d) => d.class !== 'extra').map((d) => d.sourceId),
-    ).size,
-    documentsWritten: written.written,
-    deleted: deleted?.written ?? 0,
+  const writeAll = async (
+    rewrite: () => Promise<{ written: number; deleted: number; rejected: RejectedDocument[] }>,
+  ) => {
+    const rewritten = await rewrite();
+    const deleted = deleteExtras
+      ? await deps.writer.deleteAll(entity.container, extras)
+      : undefined;
+    const rejected = [...rewritten.rejected, ...(deleted?.rejected ?? [])];
+    if (rejected.length > 0) {
+      throw new Error(`repair of ${rejected[0]!.id} failed: ${rejected[0]!.message}`);
+    }
+    return {
+      rowsRewritten: rowIds.size,
+      documentsWritten: rewritten.written,
+      deleted: rewritten.deleted + (deleted?.written ?? 0),
+    };
   };
+  const synced = await deps.syncGate.exclusive((apply) =>
+    writeAll(async () => {
+      const keys = emptyKeys();
+      addKeys(keys, entity.name, rowIds);
+      const applied = await apply(keys);
+      const entities = Object.values(applied.entities);
+      return {
+        written: entities.reduce((n, e) => n + e.documentsUpserted, 0),
+        deleted: entities.reduce((n, e) => n + e.documentsDeleted, 0),
+        rejected: applied.rowErrors.map((e) => ({
+          id: e.id,
+          pk: '',
+          status: 0,
+          message: e.message,
+        })),
+      };
+    }),
+  );
+  if (synced) return synced;
+  return writeAll(async () => {
+    const written = await deps.writer.upsertAll(entity.container, [...compared.expected.values()]);
+    return { written: written.written, deleted: 0, rejected: written.rejected };
+  });
 }
 
 /** After the last delivery attempt: the batch shows as failed, with the reason. */

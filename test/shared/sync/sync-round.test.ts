@@ -8,6 +8,7 @@ import { catchUp } from '../../../src/shared/sync/catch-up';
 import { runSyncRound } from '../../../src/shared/sync/run-round';
 import { stopSync } from '../../../src/shared/sync/stop-sync';
 import { syncStatus } from '../../../src/shared/sync/sync-status';
+import { repairValidation } from '../../../src/shared/validation/repair';
 import { runValidationInline } from '../../../src/shared/validation/run-inline';
 import { DATA_CONTAINERS, freshExtraction, storedDocuments } from '../../support/documents';
 import { createWorld, TestWorld } from '../../support/engine';
@@ -131,6 +132,40 @@ describe('continuous sync rounds over a real replication slot', () => {
     );
     expect(verdict.totals).toMatchObject({ mismatched: 0, missing: 0, extra: 0 });
     expect(verdict.ready).toBe(true);
+  });
+
+  it('repairs while the sync follows through its apply path, with its rounds paused', async () => {
+    const posts = world.cosmos.database(world.database).container('posts');
+    const { resources } = await posts.items
+      .query<{ id: string; pk: string; engagement: { commentCount: number } }>('SELECT * FROM c')
+      .fetchAll();
+    const target = resources[0]!;
+    await posts.items.upsert({
+      ...target,
+      engagement: { ...target.engagement, commentCount: 999 },
+    });
+    const found = await runValidationInline(
+      engine,
+      { mode: 'full', batchSize: 500, threshold: 1, trigger: 'manual' },
+      2,
+    );
+    expect(found.totals.mismatched).toBe(1);
+
+    const held = await engine.changeStream.tryLockRound();
+    expect(held).not.toBeNull();
+    let finished = false;
+    const repair = repairValidation(engine, found.validationId, { deleteExtras: false }).then(
+      (r) => {
+        finished = true;
+        return r;
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(finished, 'a repair must wait while a round holds the source').toBe(false);
+    await held!.release();
+    const repaired = await repair;
+    expect(repaired.rowsRewritten).toBe(1);
+    await expectCosmosEqualsSource(world, engine);
   });
 
   it('stop drops the slot and the publication and leaves the sync stopped', async () => {
