@@ -3,6 +3,7 @@ import { functionsEngine } from '../shared/composition/functions-engine';
 import { AppError } from '../shared/errors/app-error';
 import { catchUp } from '../shared/sync/catch-up';
 import { DEFAULT_CATCH_UP_ROUNDS } from '../shared/sync/inputs';
+import { syncStatus } from '../shared/sync/sync-status';
 
 /** Before the first migrate, and after `sync stop`, there is nothing to follow: not a failure. */
 const IDLE_CODES = new Set(['SYNC_NOT_SET_UP', 'SYNC_STOPPED']);
@@ -13,19 +14,37 @@ const IDLE_CODES = new Set(['SYNC_NOT_SET_UP', 'SYNC_STOPPED']);
  * runs it again, and a stop the operator must act on (lost slot, TRUNCATE) shows in GET /api/sync.
  */
 export async function syncChanges(timer: Timer, context: InvocationContext): Promise<void> {
+  const engine = functionsEngine();
   try {
-    const result = await catchUp(functionsEngine().syncDeps(), DEFAULT_CATCH_UP_ROUNDS);
+    const result = await catchUp(engine.syncDeps(), DEFAULT_CATCH_UP_ROUNDS);
     if (result.changesRead > 0 || result.outcome !== 'caught-up') {
       context.log(
         `sync ${result.outcome}${timer.isPastDue ? ' (past due)' : ''}: ${result.rounds} rounds, ` +
           `${result.changesRead} changes${result.reason ? ` (${result.reason})` : ''}`,
       );
     }
+    await trackSlot(engine);
   } catch (error) {
     if (error instanceof AppError && IDLE_CODES.has(error.code)) return;
     context.error(`sync round failed: ${error instanceof Error ? error.message : String(error)}`);
     throw error;
   }
+}
+
+/**
+ * Retained WAL and lag as Application Insights metrics, on which the alerts fire (a slot left
+ * behind fills the source's disk). Only where metrics are configured: locally they would be
+ * a log line every few seconds.
+ */
+async function trackSlot(engine: ReturnType<typeof functionsEngine>): Promise<void> {
+  if (!engine.metrics) return;
+  const { slot, state } = await syncStatus(engine.syncDeps());
+  if (!slot) return;
+  const properties = { slot: state.slot, status: state.status };
+  engine.metrics.track('sync.retainedWalBytes', slot.retainedWalBytes, properties);
+  if (slot.lagSeconds !== null)
+    engine.metrics.track('sync.lagSeconds', slot.lagSeconds, properties);
+  await engine.metrics.flush();
 }
 
 app.timer('sync-changes', {

@@ -96,6 +96,7 @@ const settingsSchema = z.object({
   MIGRATION_MAX_DELIVERY_COUNT: positiveInt(10, 1, 100),
   MIGRATION_MAX_THROTTLE_RETRIES: positiveInt(30, 0, 1000),
   VALIDATION_QUEUE: z.string().min(1).default('validation-batches'),
+  SYNC_QUEUE: z.string().min(1).default('sync-batches'),
   VALIDATION_CONSISTENCY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.99),
   VALIDATION_SCHEDULE: z.string().min(1).default('0 0 */6 * * *'),
   VALIDATION_SAMPLE_SIZE: positiveInt(1000, 1, 1_000_000),
@@ -129,6 +130,7 @@ const schema = settingsSchema.transform((env, ctx) => ({
     connectionString: env.SERVICEBUS_CONNECTION_STRING,
     migrationQueue: env.MIGRATION_QUEUE,
     validationQueue: env.VALIDATION_QUEUE,
+    syncQueue: env.SYNC_QUEUE,
   },
   appConfiguration: { endpoint: env.APP_CONFIGURATION_ENDPOINT },
   observability: {
