@@ -2,6 +2,7 @@
 // identity-based (one user-assigned identity, all roles in app/rbac.bicep); local auth is off
 // on Cosmos DB, Service Bus, App Configuration, Application Insights and storage.
 // The source PostgreSQL is not provisioned: the postgres* parameters name it.
+// Log search alerts on the continuous sync (app/alerts.bicep) read the app's custom metrics.
 targetScope = 'subscription'
 
 @description('Name of the azd environment; part of the resource group name and of the token that makes resource names unique.')
@@ -120,6 +121,39 @@ param migrationWriteConcurrency int = 4
 @maxValue(100)
 param migrationMaxDeliveryCount int = 10
 
+@description('Email address the sync alerts are sent to (an action group); empty: no action group, the alerts show in the portal only.')
+param alertEmail string = ''
+
+@description('Retained WAL of the sync\'s replication slot, in GiB, above which the retained-WAL alert fires.')
+@minValue(1)
+param syncAlertRetainedWalGiB int = 10
+
+@description('Sync lag in seconds above which the lag alert fires (average over the window).')
+@minValue(1)
+param syncAlertLagSeconds int = 300
+
+@description('Window of the retained-WAL and lag alerts, in minutes.')
+@allowed([
+  5
+  10
+  15
+  30
+  60
+])
+param syncAlertWindowMinutes int = 15
+
+@description('Minutes without a sync.lagSeconds metric after which the sync-stopped alert fires.')
+@allowed([
+  10
+  15
+  30
+  60
+])
+param syncAlertStoppedMinutes int = 15
+
+@description('Enable the sync-stopped alert; turn it off while no sync runs on purpose (one-shot copies, after `sync stop`).')
+param syncAlertStoppedEnabled bool = true
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -130,6 +164,7 @@ var functionAppName = '${abbrs.webSitesFunctions}${serviceName}-${resourceToken}
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(toLower(uniqueString(functionAppName, resourceToken)), 7)}'
 var migrationQueueName = 'migration-batches'
 var validationQueueName = 'validation-batches'
+var syncQueueName = 'sync-batches'
 var failoverLocations = empty(cosmosFailoverLocations) ? [] : map(split(cosmosFailoverLocations, ','), region => trim(region))
 // MIGRATION_RU_BUDGET is per instance (each instance paces itself).
 var ruBudgetPerInstance = migrationRuBudget == 0 ? 0 : max(1, migrationRuBudget / functionMaximumInstanceCount)
@@ -196,6 +231,7 @@ module serviceBus 'app/servicebus.bicep' = {
     queueNames: [
       migrationQueueName
       validationQueueName
+      syncQueueName
     ]
     maxDeliveryCount: migrationMaxDeliveryCount
   }
@@ -209,6 +245,25 @@ module appConfiguration 'app/appconfig.bicep' = {
     location: location
     tags: tags
     sku: appConfigurationSku
+  }
+}
+
+// Alerts on the continuous sync (log search alerts over the app's custom metrics).
+module alerts 'app/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    nameSuffix: resourceToken
+    location: location
+    tags: tags
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    actionGroupName: '${abbrs.insightsActionGroups}${resourceToken}'
+    alertEmail: alertEmail
+    retainedWalThresholdGiB: syncAlertRetainedWalGiB
+    lagThresholdSeconds: syncAlertLagSeconds
+    windowMinutes: syncAlertWindowMinutes
+    stoppedMinutes: syncAlertStoppedMinutes
+    stoppedAlertEnabled: syncAlertStoppedEnabled
   }
 }
 
@@ -254,6 +309,7 @@ module functionApp 'app/function-app.bicep' = {
     serviceBusNamespace: serviceBus.outputs.fullyQualifiedNamespace
     migrationQueueName: migrationQueueName
     validationQueueName: validationQueueName
+    syncQueueName: syncQueueName
     appConfigurationEndpoint: appConfiguration.outputs.endpoint
     postgresHost: postgresHost
     postgresPort: postgresPort
@@ -306,6 +362,9 @@ output MIGRATION_QUEUE string = migrationQueueName
 
 @description('Queue of validation batches.')
 output VALIDATION_QUEUE string = validationQueueName
+
+@description('Queue of continuous sync batches.')
+output SYNC_QUEUE string = syncQueueName
 
 @description('App Configuration endpoint (feature flags).')
 output APP_CONFIGURATION_ENDPOINT string = appConfiguration.outputs.endpoint

@@ -67,6 +67,9 @@ param migrationQueueName string
 @description('Queue of validation batches.')
 param validationQueueName string
 
+@description('Queue of continuous sync batches (SYNC_QUEUE).')
+param syncQueueName string = 'sync-batches'
+
 @description('App Configuration endpoint (feature flags).')
 param appConfigurationEndpoint string
 
@@ -173,6 +176,7 @@ var appSettings = {
   VALIDATION_CONSISTENCY_THRESHOLD: validationConsistencyThreshold
   VALIDATION_SCHEDULE: validationSchedule
   VALIDATION_SAMPLE_SIZE: string(validationSampleSize)
+  SYNC_QUEUE: syncQueueName
   SYNC_SCHEDULE: syncSchedule
   SYNC_MAX_CHANGES: string(syncMaxChanges)
   SYNC_TOMBSTONE_TTL: string(syncTombstoneTtl)

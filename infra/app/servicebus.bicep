@@ -1,5 +1,6 @@
-// Service Bus: the batch queues the planner fans out to. Standard tier for duplicate
-// detection (message id = batch id); local (SAS key) auth off.
+// Service Bus: the batch queues the planner and the sync fan out to, all with the same
+// properties. Standard tier for duplicate detection (message id = batch id); local (SAS key)
+// auth off.
 
 @description('Name of the Service Bus namespace.')
 @minLength(6)
@@ -12,7 +13,7 @@ param location string
 @description('Tags applied to the namespace.')
 param tags object = {}
 
-@description('Queues to create, e.g. the migration and validation batch queues.')
+@description('Queues to create, e.g. the migration, validation and sync batch queues.')
 param queueNames array
 
 @description('Deliveries before a message is dead-lettered (the app reads the same number as MIGRATION_MAX_DELIVERY_COUNT).')

@@ -18,6 +18,7 @@ describe('infra: Bicep syntax (tree-sitter-bicep)', () => {
         'app/monitoring.bicep',
         'app/identity.bicep',
         'app/rbac.bicep',
+        'app/alerts.bicep',
       ]),
     );
   });
