@@ -5,10 +5,13 @@ import { BatchMessage } from '../shared/migration/records';
 import { InProcessQueue } from '../shared/queue/in-process-queue';
 import { failValidationBatch, validateBatch } from '../shared/validation/validate-batch';
 import { ValidationMessage } from '../shared/validation/records';
+import { applySyncBatch, failSyncBatch } from '../shared/sync/apply-sync-batch';
+import { SyncBatchMessage } from '../shared/sync/records';
 
 export interface LocalEngine extends Engine {
   readonly localQueue: InProcessQueue<BatchMessage>;
   readonly localValidationQueue: InProcessQueue<ValidationMessage>;
+  readonly localSyncQueue: InProcessQueue<SyncBatchMessage>;
 }
 
 /** The engine with in-process queues standing in for Service Bus: the same worker code runs here. */
@@ -36,9 +39,14 @@ export function createLocalEngine(config: AppConfig): LocalEngine {
     (body) => validateBatch(engine, body),
     (body, reason) => failValidationBatch(engine, body, reason),
   );
+  const localSyncQueue = queue<SyncBatchMessage>(
+    (body) => applySyncBatch(engine.syncDeps(), body),
+    (body, reason) => failSyncBatch(engine, body, reason),
+  );
   const engine: Engine = createEngine(config, {
     migration: localQueue,
     validation: localValidationQueue,
+    sync: localSyncQueue,
   });
-  return Object.assign(engine, { localQueue, localValidationQueue });
+  return Object.assign(engine, { localQueue, localValidationQueue, localSyncQueue });
 }

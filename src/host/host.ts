@@ -91,6 +91,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     const engine = createEngine(config, {
       migration: bus.queue(config.serviceBus.migrationQueue),
       validation: bus.queue(config.serviceBus.validationQueue),
+      sync: bus.queue(config.serviceBus.syncQueue),
     });
     useFunctionsEngine(engine);
     cleanups.push(() => engine.close());

@@ -30,9 +30,24 @@ export async function syncCommand(
   }
 }
 
+/** Passes over a fanned-out round: its parts run on this process's queue between two. */
+const MAX_PASSES = 100;
+
+/** catchUp, waiting here for the parts of fanned-out rounds (the in-process queue applies them). */
+async function catchUpHere(engine: LocalEngine): Promise<CatchUpResult> {
+  const total = emptyCatchUp();
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    const result = await catchUp(engine.syncDeps(), DEFAULT_CATCH_UP_ROUNDS);
+    addCatchUp(total, result);
+    if (result.outcome !== 'fanned-out' && result.outcome !== 'waiting') break;
+    await engine.localSyncQueue.idle();
+  }
+  return total;
+}
+
 /** Applies everything committed up to now, then exits: 0 caught up, 2 holding or row errors. */
 async function applyOnce(engine: LocalEngine, output: Output): Promise<number> {
-  const result = await catchUp(engine.syncDeps(), DEFAULT_CATCH_UP_ROUNDS);
+  const result = await catchUpHere(engine);
   const report = await syncStatus(engine.syncDeps());
   const summary = summaryOf(result, report);
   output.result(summary, () => describe(summary));
@@ -48,7 +63,7 @@ async function followChanges(engine: LocalEngine, output: Output): Promise<numbe
   const total = emptyCatchUp();
   try {
     while (!stopping) {
-      const result = await catchUp(engine.syncDeps(), DEFAULT_CATCH_UP_ROUNDS);
+      const result = await catchUpHere(engine);
       addCatchUp(total, result);
       if (result.changesRead > 0 || result.outcome === 'holding') {
         const report = await syncStatus(engine.syncDeps());

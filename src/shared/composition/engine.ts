@@ -21,6 +21,7 @@ import pg from 'pg';
 import { CosmosSyncStore } from '../cosmos/cosmos-sync-store';
 import { PostgresChangeStream, replicationNames } from '../sync/replication';
 import { SyncDeps } from '../sync/run-round';
+import { SyncBatchMessage } from '../sync/records';
 import { setUpSync } from '../sync/set-up-sync';
 import { createSyncGate, SyncGate } from '../sync/sync-gate';
 import { SyncStore } from '../sync/sync-store';
@@ -29,6 +30,7 @@ import { SyncStore } from '../sync/sync-store';
 export interface EngineQueues {
   migration: MessageQueue<BatchMessage>;
   validation: MessageQueue<ValidationMessage>;
+  sync: MessageQueue<SyncBatchMessage>;
 }
 
 export interface Engine extends MigrationDeps, ValidationDeps {
@@ -129,7 +131,7 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
       return changeStream;
     },
     get syncStore() {
-      syncStore ??= new CosmosSyncStore(engine.cosmos, config.cosmos.database);
+      syncStore ??= new CosmosSyncStore(engine.cosmos, config.cosmos.database, engine.writer);
       return syncStore;
     },
     get syncGate() {
@@ -155,6 +157,8 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
       syncStore: engine.syncStore,
       runs: engine.store,
       maxChanges: config.sync.maxChanges,
+      syncQueue: queues.sync,
+      fanOutKeys: config.sync.fanOutKeys,
     }),
     async captureChanges(runId) {
       const state = await setUpSync(

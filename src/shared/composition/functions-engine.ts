@@ -13,6 +13,7 @@ export function functionsEngine(): Engine {
     engine = createEngine(config, {
       migration: new ServiceBusQueue(serviceBus, serviceBus.migrationQueue, sharedCredential),
       validation: new ServiceBusQueue(serviceBus, serviceBus.validationQueue, sharedCredential),
+      sync: new ServiceBusQueue(serviceBus, serviceBus.syncQueue, sharedCredential),
     });
   }
   return engine;

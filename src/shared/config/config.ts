@@ -102,6 +102,8 @@ const settingsSchema = z.object({
   VALIDATION_SAMPLE_SIZE: positiveInt(1000, 1, 1_000_000),
   SYNC_SCHEDULE: z.string().min(1).default('*/10 * * * * *'),
   SYNC_MAX_CHANGES: positiveInt(10_000, 100, 1_000_000),
+  // A round with more changed keys than this is applied in parts over SYNC_QUEUE.
+  SYNC_FANOUT_KEYS: positiveInt(5_000, 1, 10_000_000),
   SYNC_TOMBSTONE_TTL: positiveInt(7 * 24 * 3600, 60, 365 * 24 * 3600),
   // The slot and publication are named after it (one sync per target database by default).
   SYNC_NAME: z
@@ -147,6 +149,7 @@ const schema = settingsSchema.transform((env, ctx) => ({
   sync: {
     schedule: env.SYNC_SCHEDULE,
     maxChanges: env.SYNC_MAX_CHANGES,
+    fanOutKeys: env.SYNC_FANOUT_KEYS,
     tombstoneTtlSeconds: env.SYNC_TOMBSTONE_TTL,
     name: env.SYNC_NAME ?? syncNameFor(env.COSMOS_DATABASE),
   },

@@ -1,5 +1,7 @@
 import { Container, CosmosClient } from '@azure/cosmos';
-import { SyncState, SYNC_STATE_ID } from '../sync/records';
+import { syncBatchId, SyncBatchRecord, SyncState, SYNC_STATE_ID } from '../sync/records';
+import { DocumentWriter } from './document-writer';
+import { StateContainer } from './state-container';
 import { SyncStore } from '../sync/sync-store';
 import { MIGRATION_CONTAINER } from './containers';
 
@@ -7,24 +9,32 @@ import { MIGRATION_CONTAINER } from './containers';
 export class CosmosSyncStore implements SyncStore {
   private readonly container: Container;
 
-  constructor(client: CosmosClient, database: string) {
+  private readonly state: StateContainer;
+
+  constructor(client: CosmosClient, database: string, writer: DocumentWriter) {
     this.container = client.database(database).container(MIGRATION_CONTAINER);
+    this.state = new StateContainer(client, database, writer);
   }
 
-  async get(): Promise<SyncState | undefined> {
-    try {
-      const { resource } = await this.container
-        .item(SYNC_STATE_ID, SYNC_STATE_ID)
-        .read<SyncState>();
-      return resource ?? undefined;
-    } catch (error) {
-      if ((error as { code?: number }).code === 404) return undefined;
-      throw error;
-    }
+  get(): Promise<SyncState | undefined> {
+    return this.state.read<SyncState>(SYNC_STATE_ID, SYNC_STATE_ID);
   }
 
-  async save(state: SyncState): Promise<void> {
-    await this.container.items.upsert(state);
+  save(state: SyncState): Promise<void> {
+    return this.state.upsert(state);
+  }
+
+  async saveBatches(batches: SyncBatchRecord[]): Promise<void> {
+    await this.state.upsertAll(batches);
+  }
+
+  getBatch(roundId: string, seq: number): Promise<SyncBatchRecord | undefined> {
+    return this.state.read<SyncBatchRecord>(syncBatchId(roundId, seq), SYNC_STATE_ID);
+  }
+
+  getBatches(roundId: string, parts: number): Promise<SyncBatchRecord[]> {
+    const ids = Array.from({ length: parts }, (_, seq) => syncBatchId(roundId, seq));
+    return this.state.readAll<SyncBatchRecord>(ids, SYNC_STATE_ID);
   }
 
   async remove(): Promise<void> {

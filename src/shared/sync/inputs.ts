@@ -10,3 +10,8 @@ export const syncRunSchema = z.strictObject({
 export const syncStopSchema = z.strictObject({});
 
 export const syncStatusQuerySchema = z.strictObject({});
+
+export const syncBatchMessageSchema = z.object({
+  roundId: z.string().regex(/^round-[0-9a-z-]{1,60}$/, 'not a round id'),
+  seq: z.number().int().min(0),
+});

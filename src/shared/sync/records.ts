@@ -3,6 +3,46 @@ import { RowErrorRecord } from '../entities/row-error';
 
 export type SyncStatus = 'holding' | 'following' | 'failed' | 'stopped';
 
+/** Keys of one fanned-out part of a round, by table. */
+export type KeyLists = Record<EntityName, string[]>;
+
+/** A round too large for one invocation: its keys went to the sync queue in parts. */
+export interface PendingRound {
+  id: string;
+  /** Where the slot is advanced once every part is applied. */
+  endLsn: string;
+  changesRead: number;
+  keys: number;
+  parts: number;
+  startedAt: string;
+}
+
+export type SyncBatchStatus = 'queued' | 'done' | 'failed';
+
+/** One part of a fanned-out round, in the `migration` container (partition `sync`). */
+export interface SyncBatchRecord {
+  id: string;
+  pk: 'sync';
+  type: 'syncBatch';
+  roundId: string;
+  seq: number;
+  status: SyncBatchStatus;
+  attempts: number;
+  keys: KeyLists;
+  entities: Record<EntityName, EntityTotals> | null;
+  rowErrors: number;
+  lastError: string | null;
+  finishedAt: string | null;
+}
+
+/** The sync queue's message: the record holds the keys (a message stays small). */
+export interface SyncBatchMessage {
+  roundId: string;
+  seq: number;
+}
+
+export const syncBatchId = (roundId: string, seq: number) => `syncbatch:${roundId}:${seq}`;
+
 export interface EntityTotals {
   documentsUpserted: number;
   documentsDeleted: number;
@@ -42,6 +82,8 @@ export interface SyncState {
   /** The latest rows that could not be written, newest last (bounded). */
   rowErrors: RowErrorRecord[];
   error: { code: string; message: string; at: string } | null;
+  /** A fanned-out round whose parts are still being applied: no new changes are read until it is done. */
+  pendingRound?: PendingRound | null;
 }
 
 export const SYNC_STATE_ID = 'sync';

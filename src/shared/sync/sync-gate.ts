@@ -31,13 +31,16 @@ export function createSyncGate(
       const deadline = Date.now() + waitMs;
       for (;;) {
         const lock = await deps.stream.tryLockRound();
-        if (lock) {
+        // A fanned-out round's parts write without the lock: wait until the round is done.
+        const pending = lock ? (await deps.syncStore.get())?.pendingRound : undefined;
+        if (lock && !pending) {
           try {
             return await work((keys) => applyKeys(deps, keys));
           } finally {
             await lock.release().catch(() => undefined);
           }
         }
+        await lock?.release().catch(() => undefined);
         if (Date.now() > deadline) {
           throw new AppError(
             'SYNC_BUSY',

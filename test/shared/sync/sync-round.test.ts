@@ -134,6 +134,25 @@ describe('continuous sync rounds over a real replication slot', () => {
     expect(verdict.ready).toBe(true);
   });
 
+  it('fans a large round out over the sync queue and advances only once every part is done', async () => {
+    const fanning = world.engine({ SYNC_FANOUT_KEYS: '5' });
+    await writeTraffic(world, 9);
+    await writeTraffic(world, 10);
+    const before = await syncStatus(fanning.syncDeps());
+    const first = await runSyncRound(fanning.syncDeps());
+    expect(first.kind).toBe('fanned-out');
+    // The slot stays until the parts are applied.
+    expect((await syncStatus(fanning.syncDeps())).slot!.confirmedFlushLsn).toBe(
+      before.slot!.confirmedFlushLsn,
+    );
+    await fanning.localSyncQueue.idle();
+    const done = await runSyncRound(fanning.syncDeps());
+    expect(done.kind).toBe('applied');
+    expect(done.kind === 'applied' && done.round.changesRead).toBeGreaterThan(0);
+    expect((await catchUp(fanning.syncDeps(), 50)).outcome).toBe('caught-up');
+    await expectCosmosEqualsSource(world, fanning);
+  });
+
   it('repairs while the sync follows through its apply path, with its rounds paused', async () => {
     const posts = world.cosmos.database(world.database).container('posts');
     const { resources } = await posts.items
