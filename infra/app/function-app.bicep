@@ -131,6 +131,10 @@ param syncSchedule string = '*/10 * * * * *'
 @maxValue(1000000)
 param syncMaxChanges int = 10000
 
+@description('Changed keys above which a sync round is applied in parts over the sync queue.')
+@minValue(1)
+param syncFanOutKeys int = 5000
+
 @description('Seconds a tombstone of a deleted comment or vote lives before Cosmos DB expires it.')
 @minValue(60)
 param syncTombstoneTtl int = 604800
@@ -179,6 +183,7 @@ var appSettings = {
   SYNC_QUEUE: syncQueueName
   SYNC_SCHEDULE: syncSchedule
   SYNC_MAX_CHANGES: string(syncMaxChanges)
+  SYNC_FANOUT_KEYS: string(syncFanOutKeys)
   SYNC_TOMBSTONE_TTL: string(syncTombstoneTtl)
   SYNC_NAME: syncName
 }

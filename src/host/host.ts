@@ -52,9 +52,10 @@ interface HostJson {
 
 const INVOKED = 'This function was programmatically called via the host APIs.';
 
+/** One stream, as `func start` prints: a failure stays in order with what led to it. */
 const defaultLog: HostLog = (level, line) =>
-  (level === 'information' ? process.stdout : process.stderr).write(
-    `[${new Date().toISOString()}] ${line}\n`,
+  process.stdout.write(
+    `[${new Date().toISOString()}] ${level === 'information' ? '' : `${level}: `}${line}\n`,
   );
 
 /**

@@ -32,7 +32,27 @@ async function writeTraffic(world: TestWorld, round: number): Promise<void> {
     UPDATE posts SET title = title || ' (edited)', updated_at = now() WHERE id = (SELECT id FROM posts ORDER BY id OFFSET ${round} LIMIT 1);
     UPDATE users SET username = username || '_r${round}' WHERE id = (SELECT id FROM users ORDER BY id OFFSET ${round + 10} LIMIT 1);
     DELETE FROM votes WHERE id = (SELECT id FROM votes WHERE target_type = 'comment' ORDER BY id OFFSET ${round} LIMIT 1);
-    DELETE FROM comments WHERE id = (SELECT c.id FROM comments c WHERE NOT EXISTS (SELECT 1 FROM comments k WHERE k.parent_id = c.id) ORDER BY c.id OFFSET ${round} LIMIT 1);`);
+    DELETE FROM comments WHERE id = (SELECT c.id FROM comments c WHERE NOT EXISTS (SELECT 1 FROM comments k WHERE k.parent_id = c.id) ORDER BY c.id OFFSET ${round} LIMIT 1);
+    UPDATE users SET email = 'moved_${round}_' || email WHERE id = (SELECT id FROM users ORDER BY id DESC OFFSET ${round} LIMIT 1);
+    -- a leaf reply moves under another root of its post
+    UPDATE comments c SET parent_id = r.id, path = r.path || c.id::text || '/', depth = 1
+      FROM (SELECT c2.id AS child, r2.id, r2.path FROM comments c2
+              JOIN comments r2 ON r2.post_id = c2.post_id AND r2.parent_id IS NULL AND r2.id <> c2.parent_id
+            WHERE c2.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM comments k WHERE k.parent_id = c2.id)
+            ORDER BY c2.id OFFSET ${round} LIMIT 1) r
+      WHERE c.id = r.child;
+    -- a post changes author (its document moves partition; postPk and targetPk follow)
+    UPDATE posts SET author_id = (SELECT id FROM users ORDER BY id OFFSET ${round + 3} LIMIT 1)
+      WHERE id = (SELECT post_id FROM comments GROUP BY post_id ORDER BY post_id OFFSET ${round} LIMIT 1);
+    -- a comment with its replies
+    DELETE FROM comments WHERE id IN (WITH RECURSIVE t AS (
+        SELECT id FROM comments WHERE id = (SELECT parent_id FROM comments WHERE parent_id IS NOT NULL ORDER BY parent_id DESC OFFSET ${round} LIMIT 1)
+        UNION SELECT c.id FROM comments c JOIN t ON c.parent_id = t.id) SELECT id FROM t);
+    -- a vote moves to another post
+    UPDATE votes v SET target_id = p.id FROM (SELECT id FROM posts ORDER BY id DESC OFFSET ${round} LIMIT 1) p
+      WHERE v.id = (SELECT id FROM votes o WHERE o.target_type = 'post' AND NOT EXISTS (
+        SELECT 1 FROM votes x WHERE x.user_id = o.user_id AND x.target_id = (SELECT id FROM posts ORDER BY id DESC OFFSET ${round} LIMIT 1))
+        ORDER BY id OFFSET ${round} LIMIT 1);`);
 }
 
 async function expectCosmosEqualsSource(world: TestWorld, engine: LocalEngine): Promise<void> {
