@@ -37,7 +37,7 @@ describe('preflight function', () => {
     expect(report.checks.map((c) => c.id)).toEqual(
       expect.arrayContaining([
         'source.reachable',
-        'source.walLevel',
+        'sync.walLevel',
         'source.schema',
         'data.rowErrors',
         'target.database',

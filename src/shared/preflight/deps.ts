@@ -39,6 +39,7 @@ export function createPreflightDeps(
         database: config.cosmos.database,
         throughputMode: config.cosmos.throughputMode,
         ruBudgetPerSecond: config.migration.ruBudgetPerSecond,
+        syncName: config.sync.name,
       },
     },
     close: () => pool.end(),

@@ -3,6 +3,7 @@ import { EntityModule } from '../entities/entity';
 import { SourceRow } from '../entities/registry';
 import { KeyRange } from '../postgres/source-reader';
 import { ThroughputMode } from '../cosmos/target';
+import type { Leftovers } from '../sync/replication';
 import { Verdict } from './report';
 
 export interface SourceServer {
@@ -19,6 +20,51 @@ export interface SourceServer {
 export interface RowSet {
   count: number;
   examples: string[];
+}
+
+/** The server settings continuous sync depends on. */
+export interface ReplicationServer {
+  maxReplicationSlots: number;
+  /** Slots of the whole server (every database, every tool), each taking one of the maximum. */
+  slotsInUse: number;
+  /** max_slot_wal_keep_size as the server shows it (`-1`, `10GB`); null before PostgreSQL 13. */
+  maxSlotWalKeepSize: string | null;
+}
+
+/** What the connected role may do towards creating the sync's slot and publication. */
+export interface ReplicationRole {
+  role: string;
+  database: string;
+  superuser: boolean;
+  /** The REPLICATION attribute. */
+  replication: boolean;
+  /** Member of rds_replication (Amazon RDS); null when the server has no such role. */
+  rdsReplication: boolean | null;
+  /** CREATE on the connected database (CREATE PUBLICATION needs it). */
+  createOnDatabase: boolean;
+  /** Of the tables asked about that exist, those the role does not own (nor inherits the owner of). */
+  notOwned: { table: string; owner: string }[];
+}
+
+/** A transaction open longer than asked: a session's, or a prepared one (two-phase commit). */
+export interface OpenTransaction {
+  /** The backend's pid; null for a prepared transaction. */
+  pid: number | null;
+  /** The prepared transaction's gid; null for a session's. */
+  gid: string | null;
+  database: string | null;
+  user: string | null;
+  /** pg_stat_activity.state (`idle in transaction`, `active`); null for a prepared transaction. */
+  state: string | null;
+  ageSeconds: number;
+  /** Holds a transaction id (backend_xid; always for a prepared one): creating a slot waits for it. */
+  holdsXid: boolean;
+}
+
+export interface OpenTransactions {
+  transactions: OpenTransaction[];
+  /** False when other roles' sessions show no transaction start (no pg_read_all_stats). */
+  seesAllSessions: boolean;
 }
 
 /** What preflight asks of the source database. */
@@ -38,6 +84,19 @@ export interface SourceInspector {
   rangeEnd(table: string, from: string | null, rows: number): Promise<string | null>;
   /** The migration's own extraction of a keyset range. */
   readBatch(entity: EntityModule<SourceRow>, range: KeyRange): Promise<SourceRow[]>;
+  /** Continuous sync: slot settings of the server. */
+  replicationServer(): Promise<ReplicationServer>;
+  /** Continuous sync: the privileges its set-up needs, for these tables. */
+  replicationRole(tables: readonly string[]): Promise<ReplicationRole>;
+  /**
+   * Continuous sync: why its set-up would refuse the four tables (replica identity, primary
+   * key, columns: the set-up's own inspection), or null when it would accept them.
+   */
+  syncTableProblems(): Promise<string | null>;
+  /** Continuous sync: every slot (server-wide) and publication (this database) of this tool. */
+  leftovers(): Promise<Leftovers>;
+  /** Transactions, of any database on the server, open for longer than `seconds`. */
+  openTransactions(seconds: number): Promise<OpenTransactions>;
 }
 
 export interface ContainerInfo {
@@ -73,6 +132,8 @@ export interface PreflightSettings {
   throughputMode: ThroughputMode;
   /** MIGRATION_RU_BUDGET; 0 = no cap. */
   ruBudgetPerSecond: number;
+  /** SYNC_NAME: the sync's slot and publication are named after it. */
+  syncName: string;
 }
 
 export interface PreflightDeps {

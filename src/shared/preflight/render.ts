@@ -4,8 +4,9 @@ const MARK: Record<Verdict, string> = { pass: '✔', warn: '!', fail: '✖' };
 
 const GROUPS: [string, (c: Check) => boolean][] = [
   ['source', (c) => c.id.startsWith('source.') || c.id.startsWith('data.')],
+  ['continuous sync', (c) => c.id.startsWith('sync.')],
   ['target', (c) => c.id.startsWith('target.')],
-  ['services', (c) => !/^(source|data|target)\./.test(c.id)],
+  ['services', (c) => !/^(source|data|sync|target)\./.test(c.id)],
 ];
 
 /** The report as a checklist for a terminal: verdicts, findings with counts, the estimate. */

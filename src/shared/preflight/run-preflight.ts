@@ -14,6 +14,7 @@ import {
   firstLine,
   MIN_VERSION_NUM,
 } from './source-checks';
+import { checkSync } from './sync-checks';
 import { checkTarget } from './target-checks';
 
 export interface PreflightOptions {
@@ -25,6 +26,13 @@ export interface PreflightOptions {
   examples?: number;
   /** Deadline of each reachability probe. Default 15 s. */
   probeTimeoutMs?: number;
+  /**
+   * Check what continuous sync needs (migrate sets it up by default). False for a one-shot
+   * copy (`migrate --no-sync`): the sync checks are then listed as not run. Default true.
+   */
+  sync?: boolean;
+  /** Open transactions older than this are reported (creating the slot waits for them). Default 300 s. */
+  longTransactionSeconds?: number;
 }
 
 interface SourceSide {
@@ -69,7 +77,7 @@ async function checkSource(deps: PreflightDeps, options: PreflightOptions): Prom
   side.checks.push(...server.checks);
   if (!server.server) {
     side.notRun.push(
-      'schema, row counts, data-quality findings and estimate: PostgreSQL is not reachable',
+      'schema, row counts, continuous sync, data-quality findings and estimate: PostgreSQL is not reachable',
     );
     return side;
   }
@@ -81,6 +89,16 @@ async function checkSource(deps: PreflightDeps, options: PreflightOptions): Prom
     const counts = await countRows(deps.source, schema.presentTables);
     side.checks.push(counts.check);
     side.rowCounts = counts.rowCounts;
+  }
+  if (options.sync === false) {
+    side.notRun.push('continuous sync checks: not asked for (a one-shot copy, migrate --no-sync)');
+  } else {
+    const sync = await checkSync(deps.source, server.server, deps.settings.syncName, {
+      longTransactionSeconds: options.longTransactionSeconds,
+      missingTables: schema.missingTables,
+    });
+    side.checks.push(...sync.checks);
+    side.notRun.push(...sync.notRun);
   }
 
   if (server.server.versionNum < MIN_VERSION_NUM) {

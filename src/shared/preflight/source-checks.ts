@@ -37,14 +37,7 @@ export async function checkServer(source: SourceInspector): Promise<ServerChecks
           'fail',
           `PostgreSQL ${server.version}: the batch extraction and the data-quality checks need 12 or later`,
         ),
-    server.walLevel === 'logical'
-      ? check('source.walLevel', 'wal_level', 'pass', 'logical: continuous sync can decode changes')
-      : check(
-          'source.walLevel',
-          'wal_level',
-          'warn',
-          `${server.walLevel}: continuous sync (CDC) needs wal_level=logical (server restart); the full load does not`,
-        ),
+    // wal_level is continuous sync's question: sync-checks.ts.
   ];
   return { checks, server };
 }
@@ -55,6 +48,8 @@ export interface SchemaCheck {
   presentTables: EntityName[];
   /** Tables with every expected column: findings and the sample query them. */
   completeTables: EntityName[];
+  /** Tables that do not exist; undefined when the columns could not be read. */
+  missingTables?: EntityName[];
 }
 
 export async function checkSchema(source: SourceInspector): Promise<SchemaCheck> {
@@ -76,6 +71,7 @@ export async function checkSchema(source: SourceInspector): Promise<SchemaCheck>
   ]);
   const completeTables = ENTITY_NAMES.filter((table) => !incomplete.has(table));
   const presentTables = ENTITY_NAMES.filter((table) => actual.has(table));
+  const missingTables = ENTITY_NAMES.filter((table) => !actual.has(table));
   const missing = [
     ...diff.missingTables.map((table) => `table ${table}`),
     ...diff.missingColumns.map((column) => `column ${column}`),
@@ -85,6 +81,7 @@ export async function checkSchema(source: SourceInspector): Promise<SchemaCheck>
       check: check('source.schema', title, 'fail', `missing ${missing.join(', ')}`),
       presentTables,
       completeTables,
+      missingTables,
     };
   }
   if (diff.otherTypes.length > 0) {
@@ -92,6 +89,7 @@ export async function checkSchema(source: SourceInspector): Promise<SchemaCheck>
       check: check('source.schema', title, 'warn', `other types: ${diff.otherTypes.join('; ')}`),
       presentTables,
       completeTables,
+      missingTables,
     };
   }
   return {
@@ -103,6 +101,7 @@ export async function checkSchema(source: SourceInspector): Promise<SchemaCheck>
     ),
     presentTables,
     completeTables,
+    missingTables,
   };
 }
 

@@ -27,7 +27,7 @@ describe('source checks', () => {
       expect(byId['source.reachable']!.reason).toMatch(/^connected to database pf_src_/);
       expect(byId['source.version']!.reason).toMatch(/^PostgreSQL \d+\.\d+/);
       // The embedded server runs with wal_level=logical for CDC.
-      expect(byId['source.walLevel']).toMatchObject({ verdict: 'pass', reason: /^logical/ });
+      expect(byId['sync.walLevel']).toMatchObject({ verdict: 'pass', reason: /^logical/ });
       expect(byId['source.schema']).toMatchObject({ verdict: 'pass' });
       expect(byId['source.rowCounts']!.reason).toBe('users 3, posts 2, comments 3, votes 3');
       expect(byId['source.lookupIndexes']).toMatchObject({
@@ -79,6 +79,12 @@ describe('source checks', () => {
       expect(report.rowCounts).toEqual({ users: 3, posts: 2, comments: 3 });
       // Posts' extraction aggregates comments and votes: only users can be sampled.
       expect(report.estimate?.perEntity.map((e) => e.entity)).toEqual(['users']);
+      // Continuous sync's set-up refuses too; its inspection of the tables is not asked.
+      expect(report.checks.find((c) => c.id === 'sync.tables')).toMatchObject({
+        verdict: 'fail',
+        reason:
+          'table votes not found: set-up refuses to start without the four tables (see tables and columns)',
+      });
       expect(report.notRun).toHaveLength(2);
       expect(report.notRun[0]).toMatch(
         /^data-quality questions reading a missing table or column: /,
