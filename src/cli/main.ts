@@ -54,7 +54,8 @@ commands:
   host [--port N]           the function app itself on http://localhost:7071 (npm start): every
                             function of src/functions, timers, queues, change feed; Ctrl-C stops it
   local-cosmos [--port N]   the local Cosmos server in the foreground; prints endpoint and key
-  preflight                 check source, target and data before a load; size and cost estimate
+  preflight [--no-sync]     check source, target, continuous sync and data before a load; size and
+                            cost estimate (--no-sync: for a one-shot copy, sync checks not run)
 
 options: --json (one JSON document on stdout), -h/--help
 environment: DATABASE_URL, COSMOS_ENDPOINT, COSMOS_KEY, COSMOS_DATABASE (see README)
@@ -117,7 +118,7 @@ export async function main(argv: string[]): Promise<number> {
           return EXIT_OK;
         }
         case 'preflight':
-          return await preflightCommand(env, output);
+          return await preflightCommand(env, output, !values['no-sync']);
         case 'init-target':
           return await initTargetCommand(env, output);
         case 'migrate':

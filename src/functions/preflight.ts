@@ -7,6 +7,8 @@ import { runPreflight } from '../shared/preflight/run-preflight';
 
 const querySchema = z.strictObject({
   sampleRows: z.coerce.number().int().min(1).max(10_000).optional(),
+  // `?sync=false`: for a one-shot copy; the continuous sync's checks are listed as not run.
+  sync: z.enum(['true', 'false']).optional(),
 });
 
 /** 200 with the report whatever its verdicts (`ok: false` when a check fails); 500 only when it cannot run. */
@@ -19,7 +21,10 @@ export async function preflight(
     const engine = functionsEngine();
     const runtime = createPreflightDeps(engine.config, engine.cosmos);
     try {
-      const report = await runPreflight(runtime.deps, { sampleRows: input.sampleRows });
+      const report = await runPreflight(runtime.deps, {
+        sampleRows: input.sampleRows,
+        sync: input.sync !== 'false',
+      });
       const failed = report.checks.filter((c) => c.verdict === 'fail').map((c) => c.id);
       context.log(
         `preflight ${report.ok ? 'passed' : `failed: ${failed.join(', ')}`} in ${report.durationMs} ms`,

@@ -8,10 +8,12 @@ import { SyncStore } from './sync-store';
  * disk fills) and marks the sync stopped; its figures stay readable. Safe to repeat.
  */
 export async function stopSync(deps: {
-  capture: Pick<ChangeCapture, 'tearDown'>;
+  capture: Pick<ChangeCapture, 'tearDown'> & { names: { slot: string } };
   syncStore: SyncStore;
 }): Promise<{ state: SyncState | null; tearDown: TearDownResult }> {
-  const state = await deps.syncStore.get();
+  const stored = await deps.syncStore.get();
+  // Another sync's settings (SYNC_NAME) against this target drop that slot, not this sync.
+  const state = stored?.slot === deps.capture.names.slot ? stored : undefined;
   const tearDown = await deps.capture.tearDown();
   if (!state) {
     if (!tearDown.droppedSlot && !tearDown.droppedPublication) {

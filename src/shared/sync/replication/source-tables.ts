@@ -12,7 +12,8 @@ export interface SourceTable {
 }
 
 const TABLES_SQL = `
-SELECT t.name, c.oid::text AS oid, format('%I.%I', n.nspname, c.relname) AS qualified,
+SELECT t.name, c.oid::text AS oid,
+       CASE WHEN c.oid IS NOT NULL THEN format('%I.%I', n.nspname, c.relname) END AS qualified,
        CASE c.relreplident WHEN 'd' THEN 'default' WHEN 'f' THEN 'full'
                            WHEN 'n' THEN 'nothing' WHEN 'i' THEN 'index' END AS identity,
        ARRAY(SELECT a.attname::text FROM pg_attribute a
