@@ -41,6 +41,7 @@ export class CosmosTargetInspector implements TargetInspector {
         // Containers without a version are version 1 (the service's legacy default).
         partitionKeyVersion: resource.partitionKey?.version ?? 1,
         indexingPolicy: resource.indexingPolicy,
+        defaultTtl: resource.defaultTtl ?? undefined,
       };
     } catch (error) {
       if (isNotFound(error)) return undefined;

@@ -103,6 +103,8 @@ export interface ContainerInfo {
   partitionKeyPaths: string[];
   partitionKeyVersion: number;
   indexingPolicy: IndexingPolicy | undefined;
+  /** Undefined: TTL off, so a document's own `ttl` is ignored. */
+  defaultTtl: number | undefined;
 }
 
 /** What preflight asks of the target Cosmos account. */

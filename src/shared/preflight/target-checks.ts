@@ -90,6 +90,14 @@ async function checkContainer(
     if (extras.length > 0) {
       return check(id, title, 'warn', `index policy ${extras.join('; ')}`);
     }
+    if (definition.defaultTtl !== null && container.defaultTtl === undefined) {
+      return check(
+        id,
+        title,
+        'warn',
+        `TTL is off, so the sync's tombstones of deleted ${definition.name} never expire: set the container's time to live to "on (no default)" (defaultTtl -1)`,
+      );
+    }
     if (container.partitionKeyVersion < definition.partitionKeyVersion) {
       return check(
         id,

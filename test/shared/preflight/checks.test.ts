@@ -211,6 +211,23 @@ describe('target checks (real local Cosmos server)', () => {
       reason: expect.stringMatching(/^partition key version 1 hashes only the first 100 bytes/),
     });
   });
+
+  it('warns when comments or votes have TTL off (tombstones of the sync would never expire)', async () => {
+    const database = uniqueName('pf_ttl');
+    await initTarget(world.cosmos, database, 'manual');
+    const db = world.cosmos.database(database);
+    await db.container('votes').delete();
+    await db.containers.create({ id: 'votes', partitionKey: { paths: ['/pk'], version: 2 } });
+    const { checks } = await inspect(database);
+    const byId = Object.fromEntries(checks.map((c) => [c.id, c]));
+    expect(byId['target.container.votes']).toMatchObject({
+      verdict: 'warn',
+      reason: expect.stringMatching(
+        /^TTL is off, so the sync's tombstones of deleted votes never expire/,
+      ),
+    });
+    expect(byId['target.container.comments']!.verdict).toBe('pass');
+  });
 });
 
 describe('index policy comparison', () => {
