@@ -5,6 +5,7 @@ const { useAtomicBatch } = require('./atomic-batch');
 const { useChangeFeed } = require('./change-feed');
 const { useConditionalPatch } = require('./conditional-patch');
 const { useLinearQueries } = require('./linear-queries');
+const { useIndexedArrayContains } = require('./indexed-array-contains');
 const { useMinimalWriteResponses } = require('./minimal-write-responses');
 
 // All of them before the package loads: its router keeps the handlers it sees then.
@@ -14,6 +15,7 @@ useConditionalPatch();
 useAtomicBatch();
 useMinimalWriteResponses();
 useLinearQueries();
+useIndexedArrayContains();
 const { createHttpServer } = require('@vercel/cosmosdb-server');
 
 const port = Number(process.argv[2] || 0);
