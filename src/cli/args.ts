@@ -66,3 +66,21 @@ export function entitiesOption(value: string | undefined): EntityName[] | undefi
   }
   return [...new Set(names)] as EntityName[];
 }
+
+/** A run or validation id given on the command line, checked against the id's own schema. */
+export function idArgument(
+  command: string,
+  value: string | undefined,
+  schema: { safeParse(value: unknown): { success: boolean } },
+  what: string,
+  example: string,
+): string {
+  if (!value) throw badRequest('INVALID_ARGUMENTS', `${command} needs a ${what} id`);
+  if (!schema.safeParse(value).success) {
+    throw badRequest(
+      'INVALID_ARGUMENTS',
+      `${JSON.stringify(value)} is not a ${what} id (they look like ${example})`,
+    );
+  }
+  return value;
+}

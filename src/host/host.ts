@@ -77,18 +77,18 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     const resolve = (name: string) => (text: string) => resolveExpression(name, text, settings);
     const byType = (type: string) => registrations.filter((r) => r.trigger.type === type);
 
-    const bus = new LocalServiceBus(
-      byType('serviceBusTrigger').map((registration) => ({
-        registration,
-        queueName: resolve(registration.name)(String(registration.trigger.queueName)),
-      })),
-      {
-        stateDir: path.join(stateDir, 'host'),
-        maxConcurrentCalls: hostJson.extensions?.serviceBus?.maxConcurrentCalls ?? 16,
-        maxDeliveryCount: config.migration.maxDeliveryCount,
-        log,
-      },
-    );
+    const listeners = byType('serviceBusTrigger').map((registration) => ({
+      registration,
+      queueName: resolve(registration.name)(String(registration.trigger.queueName)),
+    }));
+    const queueOf = (registration: Registration) =>
+      listeners.find((listener) => listener.registration === registration)?.queueName;
+    const bus = new LocalServiceBus(listeners, {
+      stateDir: path.join(stateDir, 'host'),
+      maxConcurrentCalls: hostJson.extensions?.serviceBus?.maxConcurrentCalls ?? 16,
+      maxDeliveryCount: config.migration.maxDeliveryCount,
+      log,
+    });
     const engine = createEngine(config, {
       migration: bus.queue(config.serviceBus.migrationQueue),
       validation: bus.queue(config.serviceBus.validationQueue),
@@ -157,8 +157,9 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       if (type === 'timerTrigger') {
         void timers.find((t) => t.name === registration.name)!.runNow(INVOKED);
       } else if (type === 'serviceBusTrigger') {
-        const queueName = resolve(registration.name)(String(registration.trigger.queueName));
-        void bus.queue(queueName).send([{ messageId: randomUUID(), body: messageBody(input) }]);
+        void bus
+          .queue(queueOf(registration)!)
+          .send([{ messageId: randomUUID(), body: messageBody(input) }]);
       } else if (type === 'cosmosDBTrigger') {
         const documents = messageBody(input);
         if (!Array.isArray(documents))
@@ -197,9 +198,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
         ...(http
           ? { url: `${url}/${routePrefix}/${http.route.template}`, methods: http.methods }
           : {}),
-        ...(type === 'serviceBusTrigger'
-          ? { queueName: resolve(registration.name)(String(registration.trigger.queueName)) }
-          : {}),
+        ...(type === 'serviceBusTrigger' ? { queueName: queueOf(registration) } : {}),
         ...(timer ? { schedule: timer.schedule } : {}),
         ...(feed
           ? { container: `${feed.feedOptions.databaseName}/${feed.feedOptions.containerName}` }

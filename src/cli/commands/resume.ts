@@ -1,4 +1,4 @@
-import { badRequest } from '../../shared/errors/app-error';
+import { idArgument } from '../args';
 import { runIdSchema } from '../../shared/migration/inputs';
 import { resumeRun } from '../../shared/migration/run-queries';
 import { Environment } from '../environment';
@@ -15,15 +15,9 @@ import { finishRun } from './migrate';
 export async function resumeCommand(
   env: Environment,
   output: Output,
-  runId: string | undefined,
+  given: string | undefined,
 ): Promise<number> {
-  if (!runId) throw badRequest('INVALID_ARGUMENTS', 'resume needs a run id');
-  if (!runIdSchema.safeParse(runId).success) {
-    throw badRequest(
-      'INVALID_ARGUMENTS',
-      `${JSON.stringify(runId)} is not a run id (they look like run-20250101-120000-1a2b3c)`,
-    );
-  }
+  const runId = idArgument('resume', given, runIdSchema, 'run', 'run-20250101-120000-1a2b3c');
   const engine = createLocalEngine(env.config);
   try {
     const { requeued } = await resumeRun(engine, runId);

@@ -7,6 +7,7 @@ import { syncStatus, SyncStatusReport } from '../../shared/sync/sync-status';
 import { Environment } from '../environment';
 import { createLocalEngine, LocalEngine } from '../local-engine';
 import { EXIT_OK, EXIT_PROBLEMS, Output } from '../output';
+import { formatBytes } from '../../shared/reports/bytes';
 
 const FOLLOW_POLL_MS = 1_000;
 
@@ -70,7 +71,7 @@ async function followChanges(engine: LocalEngine, output: Output): Promise<numbe
         output.info(
           `${new Date().toISOString()} ${result.outcome}: ${result.changesRead} changes` +
             `${result.reason ? ` (${result.reason})` : ''}, lag ${report.slot?.lagSeconds ?? '?'} s, ` +
-            `retained WAL ${formatBytes(report.slot?.retainedWalBytes)}`,
+            `retained WAL ${bytesOrUnknown(report.slot?.retainedWalBytes)}`,
         );
       }
       await sleep(FOLLOW_POLL_MS);
@@ -127,7 +128,7 @@ function describe(summary: SyncSummary): string {
   return [
     `sync ${summary.outcome}${summary.reason ? ` (${summary.reason})` : ''}: ${summary.changesRead} changes in ${summary.rounds} rounds, slot ${summary.slot} at ${summary.confirmedLsn}`,
     ...entities,
-    `lag ${summary.lagSeconds ?? '?'} s, retained WAL ${formatBytes(summary.retainedWalBytes ?? undefined)}${summary.rowErrors ? `, ${summary.rowErrors} row errors (sync status --json lists them)` : ''}`,
+    `lag ${summary.lagSeconds ?? '?'} s, retained WAL ${bytesOrUnknown(summary.retainedWalBytes ?? undefined)}${summary.rowErrors ? `, ${summary.rowErrors} row errors (sync status --json lists them)` : ''}`,
   ].join('\n');
 }
 
@@ -155,9 +156,5 @@ function describeStatus(report: SyncStatusReport): string {
   ].join('\n');
 }
 
-function formatBytes(bytes: number | undefined): string {
-  if (bytes === undefined) return '?';
-  return bytes < 1024 * 1024
-    ? `${Math.round(bytes / 1024)} KiB`
-    : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
+const bytesOrUnknown = (bytes: number | undefined) =>
+  bytes === undefined ? '?' : formatBytes(bytes);

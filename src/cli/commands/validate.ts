@@ -1,9 +1,9 @@
 import { EntityName } from '../../shared/entities/entity';
-import { badRequest } from '../../shared/errors/app-error';
 import { startValidation } from '../../shared/validation/start-validation';
 import { validationIdSchema } from '../../shared/validation/inputs';
 import { getValidation, resumeValidation } from '../../shared/validation/validation-queries';
 import { ValidationSummary } from '../../shared/validation/validation-summary';
+import { idArgument } from '../args';
 import { Environment } from '../environment';
 import { createLocalEngine, LocalEngine } from '../local-engine';
 import { EXIT_OK, EXIT_PROBLEMS, Output } from '../output';
@@ -60,12 +60,13 @@ export async function resumeValidationCommand(
   output: Output,
   validationId: string,
 ): Promise<number> {
-  if (!validationIdSchema.safeParse(validationId).success) {
-    throw badRequest(
-      'INVALID_ARGUMENTS',
-      `${JSON.stringify(validationId)} is not a validation id (they look like val-20250101-120000-1a2b3c)`,
-    );
-  }
+  idArgument(
+    'validate --resume',
+    validationId,
+    validationIdSchema,
+    'validation',
+    'val-20250101-120000-1a2b3c',
+  );
   const engine = createLocalEngine(env.config);
   try {
     const first = await resumeValidation(engine, validationId);

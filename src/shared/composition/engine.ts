@@ -135,17 +135,7 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
       return syncStore;
     },
     get syncGate() {
-      syncGate ??= createSyncGate({
-        source: engine.source,
-        reader: engine.reader,
-        writer: engine.writer,
-        tombstoneTtlSeconds: config.sync.tombstoneTtlSeconds,
-        // No source configured means no sync; the gate then only asks the sync store.
-        get stream() {
-          return engine.changeStream;
-        },
-        syncStore: engine.syncStore,
-      });
+      syncGate ??= createSyncGate(engine.syncDeps());
       return syncGate;
     },
     syncDeps: () => ({

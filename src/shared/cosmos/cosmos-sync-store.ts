@@ -1,18 +1,14 @@
-import { Container, CosmosClient } from '@azure/cosmos';
+import { CosmosClient } from '@azure/cosmos';
 import { syncBatchId, SyncBatchRecord, SyncState, SYNC_STATE_ID } from '../sync/records';
 import { DocumentWriter } from './document-writer';
 import { StateContainer } from './state-container';
 import { SyncStore } from '../sync/sync-store';
-import { MIGRATION_CONTAINER } from './containers';
 
-/** The sync state document in the `migration` container, read and written by point operations. */
+/** The sync's state and its fanned-out parts in the `migration` container, by point operations. */
 export class CosmosSyncStore implements SyncStore {
-  private readonly container: Container;
-
   private readonly state: StateContainer;
 
   constructor(client: CosmosClient, database: string, writer: DocumentWriter) {
-    this.container = client.database(database).container(MIGRATION_CONTAINER);
     this.state = new StateContainer(client, database, writer);
   }
 
@@ -35,14 +31,5 @@ export class CosmosSyncStore implements SyncStore {
   getBatches(roundId: string, parts: number): Promise<SyncBatchRecord[]> {
     const ids = Array.from({ length: parts }, (_, seq) => syncBatchId(roundId, seq));
     return this.state.readAll<SyncBatchRecord>(ids, SYNC_STATE_ID);
-  }
-
-  async remove(): Promise<void> {
-    await this.container
-      .item(SYNC_STATE_ID, SYNC_STATE_ID)
-      .delete()
-      .catch((error: { code?: number }) => {
-        if (error.code !== 404) throw error;
-      });
   }
 }

@@ -30,3 +30,17 @@ export interface RowErrorRecord {
   code: RowErrorCode;
   message: string;
 }
+
+/** A document Cosmos refused to store, reported as its row's error (413: over the size limit). */
+export function rejectedRowError(
+  table: string,
+  rowId: string,
+  rejected: { id: string; status: number; message: string },
+): RowErrorRecord {
+  return {
+    table,
+    id: rowId,
+    code: rejected.status === 413 ? 'DOCUMENT_TOO_LARGE' : 'WRITE_REJECTED',
+    message: `document ${rejected.id}: ${rejected.message}`,
+  };
+}

@@ -1,6 +1,6 @@
 import { measureRequests } from '../cosmos/throttling';
 import { entityModule } from '../entities/registry';
-import { RowErrorRecord } from '../entities/row-error';
+import { rejectedRowError, RowErrorRecord } from '../entities/row-error';
 import { asFailed } from '../jobs/failed-batch';
 import { errorMessage } from '../errors/app-error';
 import { MigrationDeps } from './deps';
@@ -45,12 +45,7 @@ export async function migrateBatch(
         (d) => d.id === rejected.id && d.pk === rejected.pk,
       );
       const rowId = transformed.owners[index] ?? rejected.id;
-      rejectedRows.set(rowId, {
-        table: entity.table,
-        id: rowId,
-        code: rejected.status === 413 ? 'DOCUMENT_TOO_LARGE' : 'WRITE_REJECTED',
-        message: `document ${rejected.id}: ${rejected.message}`,
-      });
+      rejectedRows.set(rowId, rejectedRowError(entity.table, rowId, rejected));
     }
     const rowErrors = [...transformed.rowErrors, ...rejectedRows.values()];
     if (rowErrors.length > 0) await deps.store.saveRowErrors(batch.runId, batch.id, rowErrors);

@@ -25,6 +25,7 @@ import {
 import { duration } from './render';
 import { Check, check } from './report';
 import { firstLine } from './source-checks';
+import { formatBytes } from '../reports/bytes';
 
 /** Transactions open longer than this are reported: creating the slot would wait for them. */
 export const LONG_TRANSACTION_SECONDS = 300;
@@ -434,16 +435,4 @@ export function describeSlot(slot: LeftoverSlot): string {
       ? 'invalidated'
       : `${formatBytes(slot.retainedWalBytes)} WAL retained`;
   return `${slot.slot} (database ${slot.database ?? '?'}, ${state}, ${wal})`;
-}
-
-/** Binary units, as `cosmos-migration sync status` prints retained WAL. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }

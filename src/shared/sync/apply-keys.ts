@@ -1,8 +1,8 @@
 import { DocumentRef, DocumentReader, refKey } from '../cosmos/document-reader';
-import { DocumentWriter, RejectedDocument } from '../cosmos/document-writer';
+import { Deletion, DocumentWriter } from '../cosmos/document-writer';
 import { CosmosDocument, ENTITY_NAMES, EntityName } from '../entities/entity';
 import { entityModule } from '../entities/registry';
-import { RowErrorRecord } from '../entities/row-error';
+import { rejectedRowError, RowErrorRecord } from '../entities/row-error';
 import { transformBatch } from '../migration/transform-batch';
 import { SourceReader } from '../postgres/source-reader';
 import { DEPENDENTS, RelatedRows } from './dependents';
@@ -140,7 +140,9 @@ async function write(
   entity.documentsDeleted += removed.written;
   result.rowErrors.push(
     ...side.rowErrors,
-    ...rejections(name, [...written.rejected, ...removed.rejected]),
+    ...[...written.rejected, ...removed.rejected].map((r) =>
+      rejectedRowError(entityModule(name).table, r.id, r),
+    ),
   );
 }
 
@@ -160,9 +162,7 @@ async function storedDocuments(deps: ApplyDeps, name: EntityName, ids: string[])
   const byRow = new Map<string, CosmosDocument[]>();
   keys.forEach((key, i) => {
     const document = documents[i] as CosmosDocument | undefined;
-    if (!document) return;
-    const row = String(key.sourceKey);
-    byRow.set(row, [...(byRow.get(row) ?? []), withoutSystemProperties(document)]);
+    if (document) addTo(byRow, String(key.sourceKey), withoutSystemProperties(document));
   });
   return { byRow, rowErrors: [] };
 }
@@ -172,40 +172,33 @@ async function currentDocuments(deps: ApplyDeps, name: EntityName, ids: string[]
   const entity = entityModule(name);
   const transformed = transformBatch(entity, await deps.source.readRows(entity, ids));
   const byRow = new Map<string, CosmosDocument[]>();
-  transformed.documents.forEach((document, i) => {
-    const row = transformed.owners[i]!;
-    byRow.set(row, [...(byRow.get(row) ?? []), document]);
-  });
+  transformed.documents.forEach((document, i) => addTo(byRow, transformed.owners[i]!, document));
   return { byRow, rowErrors: transformed.rowErrors };
 }
 
 async function deleteDocuments(deps: ApplyDeps, container: string, documents: CosmosDocument[]) {
-  const withTombstone = documents.flatMap((document) => {
+  const withTombstone: Deletion[] = [];
+  const plain: DocumentRef[] = [];
+  for (const document of documents) {
     const tombstone = tombstoneFor(document, deps.tombstoneTtlSeconds);
-    return tombstone ? [{ deleted: ref(document), tombstone }] : [];
-  });
-  const plain = documents
-    .filter((document) => !tombstoneFor(document, deps.tombstoneTtlSeconds))
-    .map(ref);
+    if (tombstone) withTombstone.push({ deleted: ref(document), tombstone });
+    else plain.push(ref(document));
+  }
+  const none = { written: 0, rejected: [] };
   const [a, b] = await Promise.all([
-    withTombstone.length > 0
-      ? deps.writer.deleteWithTombstones(container, withTombstone)
-      : { written: 0, rejected: [] },
-    plain.length > 0 ? deps.writer.deleteAll(container, plain) : { written: 0, rejected: [] },
+    withTombstone.length > 0 ? deps.writer.deleteWithTombstones(container, withTombstone) : none,
+    plain.length > 0 ? deps.writer.deleteAll(container, plain) : none,
   ]);
   return { written: a.written + b.written, rejected: [...a.rejected, ...b.rejected] };
 }
 
-const ref = (document: CosmosDocument): DocumentRef => ({ id: document.id, pk: document.pk });
-
-function rejections(name: EntityName, rejected: RejectedDocument[]): RowErrorRecord[] {
-  return rejected.map((r) => ({
-    table: entityModule(name).table,
-    id: r.id,
-    code: r.status === 413 ? 'DOCUMENT_TOO_LARGE' : 'WRITE_REJECTED',
-    message: `document ${r.id}: ${r.message}`,
-  }));
+function addTo(byRow: Map<string, CosmosDocument[]>, row: string, document: CosmosDocument): void {
+  const documents = byRow.get(row);
+  if (documents) documents.push(document);
+  else byRow.set(row, [document]);
 }
+
+const ref = (document: CosmosDocument): DocumentRef => ({ id: document.id, pk: document.pk });
 
 function withoutSystemProperties(document: CosmosDocument): CosmosDocument {
   const copy: Record<string, unknown> = {};

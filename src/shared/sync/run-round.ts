@@ -111,6 +111,7 @@ export async function runSyncRound(deps: SyncDeps): Promise<RoundOutcome> {
       ...counted,
       entities: applied.entities,
       rowErrors: applied.rowErrors,
+      rowErrorCount: applied.rowErrors.length,
     });
     return { kind: 'applied', round, more: batch.more };
   } catch (error) {
@@ -157,7 +158,8 @@ async function finishPendingRound(
       changesRead: pending.changesRead,
       keys: pending.keys,
       entities,
-      rowErrors: parts.reduce((n, part) => n + part.rowErrors, 0),
+      rowErrors: [],
+      rowErrorCount: parts.reduce((n, part) => n + part.rowErrors, 0),
     });
     return { kind: 'applied', round, more: true };
   }
@@ -193,7 +195,9 @@ interface Applied {
   changesRead: number;
   keys: number;
   entities: Record<string, EntityTotals>;
-  rowErrors: RowErrorRecord[] | number;
+  /** Kept in the sync's state (an inline round has them; a fanned-out round only counts). */
+  rowErrors: RowErrorRecord[];
+  rowErrorCount: number;
 }
 
 /** Moves the slot past the round and records it: only after every document of it is written. */
@@ -215,7 +219,6 @@ async function advanceRound(
   const finishedAt = new Date();
   const entities = emptyEntityTotals();
   addTotals(entities, applied.entities);
-  const rowErrors = Array.isArray(applied.rowErrors) ? applied.rowErrors : [];
   const round: RoundSummary = {
     startedAt: applied.startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
@@ -224,7 +227,7 @@ async function advanceRound(
     keys: applied.keys,
     confirmedLsn: advanced.confirmedLsn,
     entities,
-    rowErrors: Array.isArray(applied.rowErrors) ? applied.rowErrors.length : applied.rowErrors,
+    rowErrors: applied.rowErrorCount,
   };
   const totals = structuredClone(state.totals);
   totals.changesRead += round.changesRead;
@@ -236,7 +239,7 @@ async function advanceRound(
     confirmedLsn: round.confirmedLsn,
     totals,
     lastRound: round,
-    rowErrors: [...state.rowErrors, ...rowErrors].slice(-KEPT_ROW_ERRORS),
+    rowErrors: [...state.rowErrors, ...applied.rowErrors].slice(-KEPT_ROW_ERRORS),
     error: null,
     pendingRound: null,
   });

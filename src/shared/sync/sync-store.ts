@@ -4,7 +4,6 @@ import { SyncBatchRecord, SyncState } from './records';
 export interface SyncStore {
   get(): Promise<SyncState | undefined>;
   save(state: SyncState): Promise<void>;
-  remove(): Promise<void>;
   saveBatches(batches: SyncBatchRecord[]): Promise<void>;
   getBatch(roundId: string, seq: number): Promise<SyncBatchRecord | undefined>;
   /** The round's parts that exist, in `seq` order. */
