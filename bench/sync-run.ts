@@ -39,14 +39,12 @@ type ProfileBucket = (typeof BUCKETS)[number];
 
 /**
  * A round's parts: the slot's peek and pgoutput decoding; what Cosmos holds for the changed
- * rows before (the key query by source id, then point reads; both together); the rows re-read
+ * rows before (one query by source id); the rows re-read
  * from PostgreSQL with their dependents; the writes; the round's state, lock and advance.
  */
 const BUCKETS = [
   'peekDecode',
   'cosmosBeforeReads',
-  'cosmosBeforeKeyQueries',
-  'cosmosBeforePointReads',
   'postgresReReads',
   'cosmosWrites',
   'bookkeeping',
@@ -306,8 +304,7 @@ function instrumented(deps: SyncDeps, profile: Profile, lag: LagClock): SyncDeps
       relatedIds: 'postgresReReads',
     }),
     reader: profile.wrap(deps.reader, {
-      keysFor: ['cosmosBeforeReads', 'cosmosBeforeKeyQueries'],
-      readMany: ['cosmosBeforeReads', 'cosmosBeforePointReads'],
+      documentsFor: 'cosmosBeforeReads',
     }),
     writer: profile.wrap(deps.writer, {
       upsertAll: 'cosmosWrites',

@@ -33,6 +33,12 @@ export interface DocumentReader {
     kinds: readonly DocumentKind[],
     sourceIds: string[],
   ): Promise<StoredKey[]>;
+  /** The documents of these kinds whose source key is one of `sourceIds`, whole, in one query. */
+  documentsFor(
+    container: string,
+    kinds: readonly DocumentKind[],
+    sourceIds: string[],
+  ): Promise<StoredDocument[]>;
   /** How many documents the container holds, tombstones aside. */
   countDocuments(container: string): Promise<number>;
   /** Documents that are of none of these kinds (nor tombstones) or lack a string source key. */
@@ -43,6 +49,11 @@ export const refKey = (ref: DocumentRef) => `${ref.pk}\u0000${ref.id}`;
 
 const INITIAL_RU_PER_READ = 1;
 const PAGE_SIZE = 1000;
+/**
+ * Pages of whole documents for the sync's before-read: one round asks for a few thousand, and
+ * every page is a query of its own (Cosmos caps a page at 4 MB whatever this says).
+ */
+const DOCUMENTS_PAGE_SIZE = 10_000;
 
 export class CosmosDocumentReader implements DocumentReader {
   private readonly bulk: BulkRunner;
@@ -100,6 +111,33 @@ export class CosmosDocumentReader implements DocumentReader {
     return this.keys(containerName, kinds, (key) => `ARRAY_CONTAINS(@ids, c.${key})`, [
       { name: '@ids', value: sourceIds },
     ]);
+  }
+
+  async documentsFor(
+    containerName: string,
+    kinds: readonly DocumentKind[],
+    sourceIds: string[],
+  ): Promise<StoredDocument[]> {
+    if (sourceIds.length === 0) return [];
+    const where = kinds.map(
+      (kind, i) => `(c.type = @type${i} AND ARRAY_CONTAINS(@ids, c.${kind.sourceKey}))`,
+    );
+    const iterator = this.container(containerName).items.query<StoredDocument>(
+      {
+        query: `SELECT * FROM c WHERE ${where.join(' OR ')}`,
+        parameters: [
+          { name: '@ids', value: sourceIds },
+          ...kinds.map((kind, i) => ({ name: `@type${i}`, value: kind.type })),
+        ],
+      },
+      { maxItemCount: DOCUMENTS_PAGE_SIZE },
+    );
+    const documents: StoredDocument[] = [];
+    while (iterator.hasMoreResults()) {
+      const { resources } = await iterator.fetchNext();
+      for (const document of resources) documents.push(document);
+    }
+    return documents;
   }
 
   async countDocuments(containerName: string): Promise<number> {

@@ -2,9 +2,10 @@
 // Cosmos answers `ARRAY_CONTAINS(@ids, c.id)` from its index. The local server's query engine
 // (@zeit/cosmosdb-query) runs `ids.some(deepEqual)` for every document, so one query costs
 // documents x ids: the sync's lookup of a round's rows by source id took 0.7 s at 1k ids.
-// For an array of strings or numbers and a string or number to find (what such a lookup
-// sends), a Set built once per array answers the same thing; anything else goes to the
-// original. Arrays are taken as they are when first seen; a query's parameters are parsed
+// For an array of strings or numbers (what such a lookup sends), a Set built once per array
+// answers the same thing for any value: a string or number is in it or not, and anything else
+// (undefined where a document lacks the field, null, an object) equals none of its items. Any
+// other array goes to the original. Arrays are taken as they are when first seen; a query's parameters are parsed
 // afresh for every request, so they do not change under it.
 const path = require('node:path');
 
@@ -25,12 +26,7 @@ function useIndexedArrayContains() {
   const original = builtins.ARRAY_CONTAINS;
   const indexes = new WeakMap();
   builtins.ARRAY_CONTAINS = function ARRAY_CONTAINS(array, value, partial) {
-    if (
-      arguments.length === 2 &&
-      Array.isArray(array) &&
-      array.length >= MIN_INDEXED_LENGTH &&
-      isScalar(value)
-    ) {
+    if (arguments.length === 2 && Array.isArray(array) && array.length >= MIN_INDEXED_LENGTH) {
       let index = indexes.get(array);
       if (index === undefined) {
         index = array.every(isScalar) ? new Set(array) : null;

@@ -1,4 +1,4 @@
-import { DocumentRef, DocumentReader, refKey } from '../cosmos/document-reader';
+import { DocumentRef, DocumentReader, refKey, StoredDocument } from '../cosmos/document-reader';
 import { Deletion, DocumentWriter } from '../cosmos/document-writer';
 import { CosmosDocument, ENTITY_NAMES, EntityName } from '../entities/entity';
 import { entityModule } from '../entities/registry';
@@ -11,7 +11,7 @@ import { tombstoneFor } from './tombstones';
 
 export interface ApplyDeps {
   source: Pick<SourceReader, 'readRows' | 'relatedIds'>;
-  reader: Pick<DocumentReader, 'keysFor' | 'readMany'>;
+  reader: Pick<DocumentReader, 'documentsFor'>;
   writer: Pick<DocumentWriter, 'upsertAll' | 'deleteAll' | 'deleteWithTombstones'>;
   tombstoneTtlSeconds: number;
 }
@@ -157,13 +157,12 @@ async function settleAll<T>(work: Promise<T>[]): Promise<T[]> {
 /** What Cosmos holds now for these rows (every document kind of the entity), by row. */
 async function storedDocuments(deps: ApplyDeps, name: EntityName, ids: string[]): Promise<Side> {
   const entity = entityModule(name);
-  const keys = await deps.reader.keysFor(entity.container, entity.documentKinds, ids);
-  const documents = await deps.reader.readMany(entity.container, keys);
+  const documents = await deps.reader.documentsFor(entity.container, entity.documentKinds, ids);
   const byRow = new Map<string, CosmosDocument[]>();
-  keys.forEach((key, i) => {
-    const document = documents[i] as CosmosDocument | undefined;
-    if (document) addTo(byRow, String(key.sourceKey), withoutSystemProperties(document));
-  });
+  for (const document of documents) {
+    const kind = entity.documentKinds.find((k) => k.type === document.type);
+    if (kind) addTo(byRow, String(document[kind.sourceKey]), withoutSystemProperties(document));
+  }
   return { byRow, rowErrors: [] };
 }
 
@@ -200,7 +199,7 @@ function addTo(byRow: Map<string, CosmosDocument[]>, row: string, document: Cosm
 
 const ref = (document: CosmosDocument): DocumentRef => ({ id: document.id, pk: document.pk });
 
-function withoutSystemProperties(document: CosmosDocument): CosmosDocument {
+function withoutSystemProperties(document: StoredDocument): CosmosDocument {
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(document)) if (!key.startsWith('_')) copy[key] = value;
   return copy as CosmosDocument;

@@ -47,6 +47,15 @@ describe('local server: ARRAY_CONTAINS over a parameter array answers as Cosmos 
     expect(await ids('SELECT c.id FROM c WHERE ARRAY_CONTAINS(@v, c.n)', strings)).toEqual([]);
   });
 
+  it('matches nothing for a document without the field, or with a non-scalar there', async () => {
+    const wanted = Array.from({ length: 40 }, (_, i) => `doc-${i}`);
+    expect(await ids('SELECT c.id FROM c WHERE ARRAY_CONTAINS(@v, c.absent)', wanted)).toEqual([]);
+    expect(await ids('SELECT c.id FROM c WHERE ARRAY_CONTAINS(@v, c.tags)', wanted)).toEqual([]);
+    expect(
+      await ids('SELECT c.id FROM c WHERE c.n < 5 AND ARRAY_CONTAINS(@v, c.id)', wanted),
+    ).toEqual(['doc-0', 'doc-1', 'doc-2', 'doc-3', 'doc-4']);
+  });
+
   it('leaves other uses as they were: objects, partial matches, arrays in documents', async () => {
     const objects = Array.from({ length: 40 }, (_, i) => ({ n: i }));
     expect(
