@@ -28,9 +28,16 @@ const get = (document: CosmosDocument | undefined, path: string): unknown =>
       (value, key) => (value as Record<string, unknown> | undefined)?.[key],
       document,
     );
-/** True when the row's main document is new, gone, or in another partition. */
-const moved = (type: string, before: CosmosDocument[], after: CosmosDocument[]) =>
-  main(before, type)?.pk !== main(after, type)?.pk;
+/**
+ * True when the row's main document is new, gone, or in another partition. Every stored copy
+ * counts: a row can briefly have two (re-read as a parent at its new partition before its own
+ * move was applied), and whichever a query returns first must not hide the move.
+ */
+const moved = (type: string, before: CosmosDocument[], after: CosmosDocument[]) => {
+  const now = main(after, type)?.pk;
+  const stored = before.filter((document) => document.type === type);
+  return stored.length === 0 ? now !== undefined : stored.some((document) => document.pk !== now);
+};
 
 /**
  * Who depends on whom (the data model's embedded counts and copies): a comment feeds its
