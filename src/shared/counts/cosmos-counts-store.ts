@@ -1,0 +1,163 @@
+import { Container, CosmosClient, PatchOperation, SqlQuerySpec } from '@azure/cosmos';
+import { MIGRATION_CONTAINER } from '../cosmos/containers';
+import {
+  Charged,
+  ChildTally,
+  CountsFailureRecord,
+  CountsStore,
+  PatchOutcome,
+  StoredParent,
+} from './counts-store';
+import { ParentRef } from './parents';
+
+const POST_FIELDS = [
+  '/engagement/commentCount',
+  '/engagement/voteCount',
+  '/engagement/voteCounts',
+  '/engagement/lastActivityAt',
+];
+const COMMENT_FIELDS = ['/threading/childCount', '/engagement/voteCount', '/engagement/voteCounts'];
+
+const charge = (response: { requestCharge?: number; headers?: Record<string, unknown> }) =>
+  Number(response.requestCharge ?? response.headers?.['x-ms-request-charge'] ?? 0) || 0;
+
+const statusOf = (error: unknown) => (error as { code?: number }).code;
+
+function valueAt(document: Record<string, unknown>, path: string): unknown {
+  let current: unknown = document;
+  for (const segment of path.split('/').slice(1)) {
+    if (!current || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return current;
+}
+
+/**
+ * The counts' reads and writes in Cosmos: the parent by a point read, its children by
+ * single-partition aggregates (comments of a post in `post:<id>`, votes of a target in
+ * `target:<id>`; `type` filters leave tombstones out), the parent's values by a patch on its etag.
+ */
+export class CosmosCountsStore implements CountsStore {
+  private readonly posts: Container;
+  private readonly comments: Container;
+  private readonly votes: Container;
+  private readonly migration: Container;
+
+  constructor(client: CosmosClient, database: string) {
+    const db = client.database(database);
+    this.posts = db.container('posts');
+    this.comments = db.container('comments');
+    this.votes = db.container('votes');
+    this.migration = db.container(MIGRATION_CONTAINER);
+  }
+
+  private containerOf(ref: ParentRef): Container {
+    return ref.kind === 'post' ? this.posts : this.comments;
+  }
+
+  async readParent(ref: ParentRef): Promise<Charged<StoredParent | undefined>> {
+    try {
+      const response = await this.containerOf(ref)
+        .item(ref.id, ref.pk)
+        .read<Record<string, unknown>>();
+      const document = response.resource;
+      if (!document || document.type !== ref.kind)
+        return { value: undefined, ru: charge(response) };
+      const paths = ref.kind === 'post' ? POST_FIELDS : COMMENT_FIELDS;
+      const updatedAt = valueAt(document, '/timestamps/updatedAt');
+      return {
+        value: {
+          etag: String(document._etag),
+          updatedAt: typeof updatedAt === 'string' ? updatedAt : null,
+          fields: Object.fromEntries(paths.map((path) => [path, valueAt(document, path)])),
+        },
+        ru: charge(response),
+      };
+    } catch (error) {
+      if (statusOf(error) === 404) return { value: undefined, ru: charge(error as never) };
+      throw error;
+    }
+  }
+
+  async tally(ref: ParentRef): Promise<Charged<ChildTally>> {
+    let ru = 0;
+    const query = async <T>(container: Container, pk: string, spec: SqlQuerySpec): Promise<T[]> => {
+      // The filter on pk as well: the local server does not scope a query by its partitionKey.
+      const scoped = {
+        query: spec.query.replace(' WHERE ', ' WHERE c.pk = @pk AND '),
+        parameters: [...(spec.parameters ?? []), { name: '@pk', value: pk }],
+      };
+      const response = await container.items.query<T>(scoped, { partitionKey: pk }).fetchAll();
+      ru += response.requestCharge ?? 0;
+      return response.resources;
+    };
+    const votePk = `target:${ref.id}`;
+    const votesOf = { name: '@targetType', value: ref.kind };
+    // Each vote's type, counted here: the local server has neither GROUP BY nor DISTINCT, and
+    // a COUNT per type would need the types first. Votes are small; a hot target costs more.
+    const voteFilter = "c.type = 'vote' AND c.targetType = @targetType";
+    const [types, newestVote] = await Promise.all([
+      query<string>(this.votes, votePk, {
+        query: `SELECT VALUE c.voteType FROM c WHERE ${voteFilter}`,
+        parameters: [votesOf],
+      }),
+      ref.kind === 'post'
+        ? query<string>(this.votes, votePk, {
+            query: `SELECT VALUE MAX(c.timestamps.createdAt) FROM c WHERE ${voteFilter}`,
+            parameters: [votesOf],
+          })
+        : Promise.resolve([]),
+    ]);
+    const byType: Record<string, number> = {};
+    for (const voteType of types) byType[String(voteType)] = (byType[String(voteType)] ?? 0) + 1;
+    const votes = {
+      byType,
+      newest: newestVote[0] ?? null,
+    };
+    if (ref.kind === 'comment') {
+      const [replies] = await query<number>(this.comments, ref.pk, {
+        query:
+          "SELECT VALUE COUNT(1) FROM c WHERE c.type = 'comment' AND c.threading.parentId = @id",
+        parameters: [{ name: '@id', value: ref.id }],
+      });
+      return { value: { replies: replies ?? 0, votes }, ru };
+    }
+    const commentPk = `post:${ref.id}`;
+    const [[count], [newest]] = await Promise.all([
+      query<number>(this.comments, commentPk, {
+        query: "SELECT VALUE COUNT(1) FROM c WHERE c.type = 'comment'",
+      }),
+      query<string>(this.comments, commentPk, {
+        query: "SELECT VALUE MAX(c.timestamps.createdAt) FROM c WHERE c.type = 'comment'",
+      }),
+    ]);
+    return { value: { comments: { count: count ?? 0, newest: newest ?? null }, votes }, ru };
+  }
+
+  async patchParent(
+    ref: ParentRef,
+    etag: string,
+    set: Record<string, unknown>,
+  ): Promise<Charged<PatchOutcome>> {
+    const operations: PatchOperation[] = Object.entries(set).map(([path, value]) => ({
+      op: 'set',
+      path,
+      value,
+    }));
+    try {
+      const response = await this.containerOf(ref)
+        .item(ref.id, ref.pk)
+        .patch(operations, { accessCondition: { type: 'IfMatch', condition: etag } });
+      return { value: 'written', ru: charge(response) };
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 412) return { value: 'conflict', ru: charge(error as never) };
+      if (status === 404) return { value: 'missing', ru: charge(error as never) };
+      throw error;
+    }
+  }
+
+  async recordFailures(records: CountsFailureRecord[]): Promise<void> {
+    await Promise.all(records.map((record) => this.migration.items.upsert(record)));
+  }
+}

@@ -1,0 +1,404 @@
+import { randomUUID } from 'node:crypto';
+import { Container } from '@azure/cosmos';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalEngine } from '../../../src/cli/local-engine';
+import { CosmosCountsStore } from '../../../src/shared/counts/cosmos-counts-store';
+import {
+  COUNTS_FAILURE_PK,
+  CountsFailureRecord,
+  CountsStore,
+} from '../../../src/shared/counts/counts-store';
+import { ChangedDocument, dirtyParents } from '../../../src/shared/counts/parents';
+import { recountParents, RecountResult } from '../../../src/shared/counts/recount-parents';
+import { startMigration } from '../../../src/shared/migration/start-migration';
+import { seedSource } from '../../../src/shared/source/seed';
+import { tombstoneFor } from '../../../src/shared/sync/tombstones';
+import { createWorld, TestWorld } from '../../support/engine';
+
+type Doc = ChangedDocument & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A deterministic pseudo-random sequence, so a failure can be replayed. */
+function rng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+const stamp = (n: number) =>
+  `2031-01-01T00:${String(Math.floor(n / 60) % 60).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}.${String(n % 1_000_000).padStart(6, '0')}Z`;
+
+const withoutSystem = (document: Record<string, unknown>): Doc => {
+  const { _rid, _self, _attachments, _etag, _ts, _lsn, ...rest } = document;
+  void [_rid, _self, _attachments, _etag, _ts, _lsn];
+  return rest as Doc;
+};
+
+/** Every post's and comment's counts, computed here from all stored documents (tombstones out). */
+async function independentRecount(containers: Record<string, Container>) {
+  const all = async (name: string) =>
+    (await containers[name]!.items.query<Doc>('SELECT * FROM c').fetchAll()).resources;
+  const [posts, comments, votes] = await Promise.all([all('posts'), all('comments'), all('votes')]);
+  const liveComments = comments.filter((c) => c.type === 'comment');
+  const liveVotes = votes.filter((v) => v.type === 'vote');
+  const expected = new Map<string, Record<string, unknown>>();
+  const actual = new Map<string, Record<string, unknown>>();
+  const votesOn = (id: string, targetType: string) => {
+    const mine = liveVotes.filter((v) => v.targetId === id && v.targetType === targetType);
+    const voteCounts: Record<string, number> = {};
+    for (const vote of mine) voteCounts[vote.voteType] = (voteCounts[vote.voteType] ?? 0) + 1;
+    const newest =
+      mine
+        .map((v) => v.timestamps.createdAt as string)
+        .sort()
+        .at(-1) ?? null;
+    return { voteCount: mine.length, voteCounts, newest };
+  };
+  for (const post of posts) {
+    const mine = liveComments.filter((c) => c.postId === post.id);
+    const v = votesOn(post.id, 'post');
+    const candidates = [
+      post.timestamps.updatedAt,
+      v.newest,
+      ...mine.map((c) => c.timestamps.createdAt),
+    ].filter((t): t is string => typeof t === 'string');
+    expected.set(`post|${post.id}`, {
+      commentCount: mine.length,
+      voteCount: v.voteCount,
+      voteCounts: v.voteCounts,
+      lastActivityAt: candidates.sort().at(-1) ?? null,
+    });
+    const { commentCount, voteCount, voteCounts, lastActivityAt } = post.engagement;
+    actual.set(`post|${post.id}`, { commentCount, voteCount, voteCounts, lastActivityAt });
+  }
+  for (const comment of liveComments) {
+    const v = votesOn(comment.id, 'comment');
+    expected.set(`comment|${comment.id}`, {
+      childCount: liveComments.filter((c) => c.threading.parentId === comment.id).length,
+      voteCount: v.voteCount,
+      voteCounts: v.voteCounts,
+    });
+    actual.set(`comment|${comment.id}`, {
+      childCount: comment.threading.childCount,
+      voteCount: comment.engagement.voteCount,
+      voteCounts: comment.engagement.voteCounts,
+    });
+  }
+  return { expected, actual };
+}
+
+/** Feeds the changes in batches of `size`, duplicated and shuffled, and sums the results. */
+async function deliver(
+  store: CountsStore,
+  changes: readonly Doc[],
+  random: () => number,
+  size: number,
+): Promise<RecountResult[]> {
+  const deliveries = [...changes, ...changes.filter(() => random() < 0.3)];
+  for (let i = deliveries.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [deliveries[i], deliveries[j]] = [deliveries[j]!, deliveries[i]!];
+  }
+  const results: RecountResult[] = [];
+  for (let i = 0; i < deliveries.length; i += size) {
+    results.push(await recountParents({ store }, deliveries.slice(i, i + size), 'test'));
+  }
+  return results;
+}
+
+const sum = (results: RecountResult[], key: 'writes' | 'writeRu' | 'recountRu' | 'parents') =>
+  results.reduce((total, result) => total + result[key], 0);
+
+describe('recounting parents from changed comments, votes and tombstones', () => {
+  let world: TestWorld;
+  let engine: LocalEngine;
+  let store: CosmosCountsStore;
+  let containers: Record<string, Container>;
+  const changes: Doc[] = [];
+  let clock = 0;
+
+  const write = async (container: string, document: Record<string, unknown>) => {
+    const { resource } = await containers[container]!.items.upsert(document);
+    changes.push(withoutSystem(resource as Record<string, unknown>));
+  };
+  /** As the application's data access deletes: the document and its tombstone in one batch. */
+  const remove = async (container: string, document: Doc) => {
+    const tombstone = tombstoneFor(document, 3600)!;
+    const responses = await containers[container]!.items.batch(
+      [
+        { operationType: 'Delete', id: document.id },
+        { operationType: 'Upsert', resourceBody: tombstone as never },
+      ],
+      document.pk,
+    );
+    expect(responses.result?.map((r) => r.statusCode)).toEqual([204, 201]);
+    changes.push(tombstone as Doc);
+  };
+
+  beforeAll(async () => {
+    world = await createWorld('counts_recount');
+    await seedSource(world.source, { users: 100, seed: 11 });
+    engine = world.engine();
+    await startMigration(engine, { batchSize: 500 });
+    await engine.localQueue.idle();
+    const db = world.cosmos.database(world.database);
+    containers = Object.fromEntries(
+      ['users', 'posts', 'comments', 'votes', 'migration'].map((name) => [
+        name,
+        db.container(name),
+      ]),
+    );
+    store = new CosmosCountsStore(world.cosmos, world.database);
+  });
+
+  afterAll(() => world?.close());
+
+  it('starts from a migration whose counts are exact', async () => {
+    const { expected, actual } = await independentRecount(containers);
+    expect(expected.size).toBeGreaterThan(50);
+    expect(actual).toEqual(expected);
+  });
+
+  it('after app writes (comments, replies, votes, flips, deletions) delivered duplicated and reordered, every count equals a recount', async () => {
+    const random = rng(12);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const all = async (name: string, type: string) =>
+      (
+        await containers[name]!.items.query<Doc>({
+          query: 'SELECT * FROM c WHERE c.type = @type',
+          parameters: [{ name: '@type', value: type }],
+        }).fetchAll()
+      ).resources.map(withoutSystem);
+    const posts = (await all('posts', 'post')).slice(0, 25);
+    const comments = await all('comments', 'comment');
+    const votes = await all('votes', 'vote');
+    const users = await all('users', 'user');
+    expect(posts.length).toBeGreaterThan(5);
+
+    // New root comments and replies (to existing and to new comments) on several posts.
+    const added: Doc[] = [];
+    for (let i = 0; i < 150; i++) {
+      const post = pick(posts);
+      const siblings = [...comments, ...added].filter((c) => c.postId === post.id);
+      const parent = siblings.length > 0 && random() < 0.6 ? pick(siblings) : undefined;
+      const author = pick(users);
+      const id = randomUUID();
+      const comment = {
+        id,
+        pk: `post:${post.id}`,
+        type: 'comment',
+        postId: post.id,
+        postPk: post.pk,
+        content: `app comment ${i}`,
+        author: { id: author.id, username: author.username, displayName: author.username },
+        threading: {
+          parentId: parent?.id ?? null,
+          path: `${parent?.threading.path ?? ''}${id}/`,
+          depth: parent ? parent.threading.depth + 1 : 0,
+          childCount: 0,
+        },
+        engagement: { voteCount: 0, voteCounts: {} },
+        sentiment: null,
+        moderation: { isBlocked: false, toxicityTags: [], scores: null },
+        timestamps: { createdAt: stamp(++clock), updatedAt: stamp(clock) },
+      };
+      await write('comments', comment);
+      added.push(comment as Doc);
+    }
+
+    // New votes on posts and comments (old and new), then flips of some of them.
+    const newVotes: Doc[] = [];
+    for (let i = 0; i < 200; i++) {
+      const onPost = random() < 0.4;
+      const target = onPost ? pick(posts) : pick([...comments, ...added]);
+      const user = pick(users);
+      const targetType = onPost ? 'post' : 'comment';
+      const vote = {
+        id: `vote_${user.id}_${target.id}_${targetType}`,
+        pk: `target:${target.id}`,
+        type: 'vote',
+        sourceId: randomUUID(),
+        userId: user.id,
+        targetId: target.id,
+        targetType,
+        voteType: pick(['upvote', 'downvote', 'laugh']),
+        targetPk: target.pk,
+        user: { username: user.username, displayName: user.username },
+        timestamps: { createdAt: stamp(++clock) },
+      };
+      await write('votes', vote);
+      newVotes.push(vote as Doc);
+    }
+    for (const vote of [...newVotes.slice(0, 40), ...votes.slice(0, 20)]) {
+      const flipped = vote.voteType === 'downvote' ? 'upvote' : 'downvote';
+      await write('votes', { ...vote, voteType: flipped });
+    }
+
+    // Deletions with tombstones: leaf comments (new and migrated) and votes.
+    const parentIds = new Set([...comments, ...added].map((c) => c.threading.parentId));
+    const leaves = [...added.slice(0, 60), ...comments.slice(0, 60)].filter(
+      (c) => !parentIds.has(c.id),
+    );
+    for (const leaf of leaves.slice(0, 30)) await remove('comments', leaf);
+    const voteIds = new Set<string>();
+    for (const vote of [...votes.slice(20, 50), ...newVotes.slice(100, 130)]) {
+      if (voteIds.has(vote.id)) continue;
+      voteIds.add(vote.id);
+      const { resource } = await containers.votes!.item(vote.id, vote.pk).read<Doc>();
+      await remove('votes', withoutSystem(resource!));
+    }
+
+    const before = await independentRecount(containers);
+    expect(before.actual).not.toEqual(before.expected);
+
+    const results = await deliver(store, changes, random, 100);
+    expect(results.flatMap((r) => r.failed)).toEqual([]);
+    expect(sum(results, 'writes')).toBeGreaterThan(0);
+    expect(sum(results, 'recountRu')).toBeGreaterThan(0);
+    expect(sum(results, 'writeRu')).toBeGreaterThan(0);
+    const after = await independentRecount(containers);
+    expect(after.actual).toEqual(after.expected);
+
+    // Bounded by distinct parents, not by changes.
+    for (const result of results) expect(result.parents).toBeLessThanOrEqual(3 * 100);
+  });
+
+  it('writes nothing when the same changes are delivered again', async () => {
+    const results = await deliver(store, changes, rng(99), 100);
+    expect(sum(results, 'parents')).toBeGreaterThan(0);
+    expect(sum(results, 'writes')).toBe(0);
+    expect(sum(results, 'writeRu')).toBe(0);
+    expect(sum(results, 'recountRu')).toBeGreaterThan(0);
+  });
+
+  it('writes nothing for the echo of its own writes, nor for a change that moves no count', async () => {
+    // The comments it patched come back through the comments feed.
+    const { resources: echoed } = await containers
+      .comments!.items.query<Doc>("SELECT * FROM c WHERE c.type = 'comment'")
+      .fetchAll();
+    const echo = await recountParents({ store }, echoed.map(withoutSystem), 'test');
+    expect(echo.parents).toBeGreaterThan(0);
+    expect(echo.writes).toBe(0);
+    expect(echo.writeRu).toBe(0);
+
+    // An edited comment's content changes no count.
+    const edited = { ...echoed[0]!, content: 'edited by the app' };
+    const { resource } = await containers.comments!.items.upsert(edited);
+    const edit = await recountParents(
+      { store },
+      [withoutSystem(resource as unknown as Doc)],
+      'test',
+    );
+    expect(edit.parents).toBe(dirtyParents([withoutSystem(resource as unknown as Doc)]).length);
+    expect(edit.writes).toBe(0);
+    expect(edit.unchanged + edit.missing).toBe(edit.parents);
+  });
+
+  it('records the parents a batch could not recount, and a later recount makes them right', async () => {
+    const {
+      resources: [post],
+    } = await containers
+      .posts!.items.query<Doc>("SELECT TOP 1 * FROM c WHERE c.type = 'post'")
+      .fetchAll();
+    const target = withoutSystem(post!);
+    const user = randomUUID();
+    const vote = {
+      id: `vote_${user}_${target.id}_post`,
+      pk: `target:${target.id}`,
+      type: 'vote',
+      sourceId: randomUUID(),
+      userId: user,
+      targetId: target.id,
+      targetType: 'post',
+      voteType: 'upvote',
+      targetPk: target.pk,
+      user: { username: 'someone', displayName: 'someone' },
+      timestamps: { createdAt: stamp(++clock) },
+    };
+    const { resource } = await containers.votes!.items.upsert(vote);
+    const failing: CountsStore = {
+      readParent: (ref) => store.readParent(ref),
+      tally: async (ref) => {
+        if (ref.id === target.id)
+          throw Object.assign(new Error('injected: tally refused'), { code: 503 });
+        return store.tally(ref);
+      },
+      patchParent: (ref, etag, set) => store.patchParent(ref, etag, set),
+      recordFailures: (records) => store.recordFailures(records),
+    };
+    const batch = [withoutSystem(resource as unknown as Doc), ...changes.slice(0, 20)];
+    const result = await recountParents(
+      { store: failing, maxAttempts: 3 },
+      batch,
+      'counts-from-votes',
+    );
+    expect(result.failed.map((f) => f.parent)).toEqual([
+      { kind: 'post', id: target.id, pk: target.pk },
+    ]);
+    const { resources: records } = await containers
+      .migration!.items.query<CountsFailureRecord>({
+        query: "SELECT * FROM c WHERE c.pk = @pk AND c.type = 'countsFailure'",
+        parameters: [{ name: '@pk', value: COUNTS_FAILURE_PK }],
+      })
+      .fetchAll();
+    expect(records.map((r) => [r.parent, r.source, r.reason])).toEqual([
+      [
+        { kind: 'post', id: target.id, pk: target.pk },
+        'counts-from-votes',
+        'injected: tally refused',
+      ],
+    ]);
+    const stale = await independentRecount(containers);
+    expect(stale.actual.get(`post|${target.id}`)).not.toEqual(
+      stale.expected.get(`post|${target.id}`),
+    );
+
+    // What a reconcile does with the record: recount that parent.
+    const again = await recountParents(
+      { store },
+      [withoutSystem(resource as unknown as Doc)],
+      'reconcile',
+    );
+    expect(again.writes).toBe(1);
+    const fixed = await independentRecount(containers);
+    expect(fixed.actual).toEqual(fixed.expected);
+  });
+});
+
+describe('dirty parents of a batch', () => {
+  it('collapses duplicates and maps comments, votes and tombstones to their parents', () => {
+    const comment = {
+      id: 'c2',
+      pk: 'post:p1',
+      type: 'comment',
+      postId: 'p1',
+      postPk: 'user:u1',
+      threading: { parentId: 'c1' },
+    };
+    const vote = {
+      id: 'vote_u_c1_comment',
+      pk: 'target:c1',
+      type: 'vote',
+      targetId: 'c1',
+      targetType: 'comment',
+      targetPk: 'post:p1',
+    };
+    const orphan = { ...vote, id: 'x', targetId: 'gone', targetPk: null };
+    const tombstone = {
+      id: 'tombstone:c3',
+      pk: 'post:p2',
+      type: 'tombstone',
+      deletedType: 'comment',
+      deletedId: 'c3',
+      parentId: null,
+      postPk: 'user:u2',
+    };
+    expect(dirtyParents([comment, vote, comment, orphan, tombstone, vote])).toEqual([
+      { kind: 'post', id: 'p1', pk: 'user:u1' },
+      { kind: 'comment', id: 'c1', pk: 'post:p1' },
+      { kind: 'comment', id: 'c2', pk: 'post:p1' },
+      { kind: 'post', id: 'p2', pk: 'user:u2' },
+    ]);
+  });
+});
