@@ -25,6 +25,10 @@ import { SyncBatchMessage } from '../sync/records';
 import { setUpSync } from '../sync/set-up-sync';
 import { createSyncGate, SyncGate } from '../sync/sync-gate';
 import { SyncStore } from '../sync/sync-store';
+import { CosmosCountsStore } from '../counts/cosmos-counts-store';
+import { CountsStore } from '../counts/counts-store';
+import { CosmosNamesStore } from '../counts/cosmos-names-store';
+import { NamesStore } from '../counts/names-store';
 
 /** The engine's adapters, wired from the configuration; each client is created on first use. */
 export interface EngineQueues {
@@ -43,6 +47,10 @@ export interface Engine extends MigrationDeps, ValidationDeps {
   syncDeps(): SyncDeps;
   /** Application Insights custom metrics, when it is configured. */
   readonly metrics: Metrics | undefined;
+  /** Parents' counts kept from the change feed (DESIGN §9). */
+  readonly counts: CountsStore;
+  /** Embedded usernames kept from the users change feed. */
+  readonly names: NamesStore;
   close(): Promise<void>;
 }
 
@@ -62,6 +70,8 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
   let syncPool: pg.Pool | undefined;
   let syncStore: CosmosSyncStore | undefined;
   let syncGate: SyncGate | undefined;
+  let counts: CosmosCountsStore | undefined;
+  let names: CosmosNamesStore | undefined;
   const budget = new RuBudget(config.migration.ruBudgetPerSecond);
   const inFlight = bulkCallsInFlight(config);
 
@@ -133,6 +143,14 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
     get syncStore() {
       syncStore ??= new CosmosSyncStore(engine.cosmos, config.cosmos.database, engine.writer);
       return syncStore;
+    },
+    get counts() {
+      counts ??= new CosmosCountsStore(engine.cosmos, config.cosmos.database);
+      return counts;
+    },
+    get names() {
+      names ??= new CosmosNamesStore(engine.cosmos, config.cosmos.database);
+      return names;
     },
     get syncGate() {
       syncGate ??= createSyncGate(engine.syncDeps());

@@ -295,6 +295,49 @@ describe('recounting parents from changed comments, votes and tombstones', () =>
     expect(edit.unchanged + edit.missing).toBe(edit.parents);
   });
 
+  it('does not let a recount patch a parent written since its read (412), and recounts afresh', async () => {
+    const {
+      resources: [post],
+    } = await containers
+      .posts!.items.query<Doc>("SELECT TOP 1 * FROM c WHERE c.type = 'post'")
+      .fetchAll();
+    const target = withoutSystem(post!);
+    // The stored count is wrong, and another writer touches the post between read and patch.
+    await containers
+      .posts!.item(target.id, target.pk)
+      .patch([{ op: 'set', path: '/engagement/commentCount', value: 9999 }]);
+    let interfered = false;
+    const racing: CountsStore = {
+      readParent: (ref) => store.readParent(ref),
+      tally: (ref) => store.tally(ref),
+      patchParent: async (ref, etag, set) => {
+        if (!interfered) {
+          interfered = true;
+          await containers
+            .posts!.item(target.id, target.pk)
+            .patch([{ op: 'set', path: '/engagement/commentCount', value: 8888 }]);
+        }
+        return store.patchParent(ref, etag, set);
+      },
+      recordFailures: (records) => store.recordFailures(records),
+    };
+    const tombstone = {
+      id: 'tombstone:x',
+      pk: `post:${target.id}`,
+      type: 'tombstone',
+      deletedType: 'comment',
+      deletedId: 'x',
+      parentId: null,
+      postPk: target.pk,
+    };
+    const result = await recountParents({ store: racing }, [tombstone], 'test');
+    expect(result.conflicts).toBe(1);
+    expect(result.writes).toBe(1);
+    expect(result.failed).toEqual([]);
+    const { expected, actual } = await independentRecount(containers);
+    expect(actual.get(`post|${target.id}`)).toEqual(expected.get(`post|${target.id}`));
+  });
+
   it('records the parents a batch could not recount, and a later recount makes them right', async () => {
     const {
       resources: [post],
