@@ -142,6 +142,14 @@ param syncTombstoneTtl int = 604800
 @description('Name of the sync: its replication slot and publication are cosmos_migration_slot_<name> and cosmos_migration_pub_<name>; empty: derived from the Cosmos DB database name.')
 param syncName string = ''
 
+@description('NCRONTAB schedule of counts-reconcile, the timer that recounts the parents the change-feed functions recorded as failed and those with recent children.')
+param countsReconcileSchedule string = '0 */5 * * * *'
+
+@description('Seconds back counts-reconcile looks for written comments and votes; more than the schedule period.')
+@minValue(60)
+@maxValue(604800)
+param countsReconcileWindow int = 900
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
@@ -186,6 +194,8 @@ var appSettings = {
   SYNC_FANOUT_KEYS: string(syncFanOutKeys)
   SYNC_TOMBSTONE_TTL: string(syncTombstoneTtl)
   SYNC_NAME: syncName
+  COUNTS_RECONCILE_SCHEDULE: countsReconcileSchedule
+  COUNTS_RECONCILE_WINDOW: string(countsReconcileWindow)
 }
 
 // A password only as a Key Vault reference, resolved by the platform with the identity.

@@ -110,6 +110,10 @@ const settingsSchema = z.object({
     .string()
     .regex(/^[a-z0-9_]{1,40}$/, 'lower-case letters, digits or underscores, at most 40')
     .optional(),
+  COUNTS_RECONCILE_SCHEDULE: z.string().min(1).default('0 */5 * * * *'),
+  // Parents whose children were written this many seconds back are recounted by the reconcile:
+  // more than the schedule's period, so no window is missed.
+  COUNTS_RECONCILE_WINDOW: positiveInt(900, 60, 7 * 24 * 3600),
   APP_CONFIGURATION_ENDPOINT: z.url().optional(),
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: z.string().min(1).optional(),
@@ -152,6 +156,10 @@ const schema = settingsSchema.transform((env, ctx) => ({
     fanOutKeys: env.SYNC_FANOUT_KEYS,
     tombstoneTtlSeconds: env.SYNC_TOMBSTONE_TTL,
     name: env.SYNC_NAME ?? syncNameFor(env.COSMOS_DATABASE),
+  },
+  counts: {
+    reconcileSchedule: env.COUNTS_RECONCILE_SCHEDULE,
+    reconcileWindowSeconds: env.COUNTS_RECONCILE_WINDOW,
   },
   migration: {
     batchSize: env.MIGRATION_BATCH_SIZE,

@@ -3,12 +3,14 @@ import { MIGRATION_CONTAINER } from '../cosmos/containers';
 import {
   Charged,
   ChildTally,
+  COUNTS_FAILURE_PK,
   CountsFailureRecord,
   CountsStore,
   PatchOutcome,
+  RecordedFailure,
   StoredParent,
 } from './counts-store';
-import { ParentRef } from './parents';
+import { ChangedDocument, ParentRef } from './parents';
 
 const POST_FIELDS = [
   '/engagement/commentCount',
@@ -159,5 +161,63 @@ export class CosmosCountsStore implements CountsStore {
 
   async recordFailures(records: CountsFailureRecord[]): Promise<void> {
     await Promise.all(records.map((record) => this.migration.items.upsert(record)));
+  }
+
+  async listFailures(limit: number): Promise<RecordedFailure[]> {
+    const { resources } = await this.migration.items
+      .query<CountsFailureRecord & { _etag: string }>(
+        {
+          query:
+            'SELECT TOP @limit * FROM c WHERE c.pk = @pk AND c.type = @type ORDER BY c.recordedAt',
+          parameters: [
+            { name: '@limit', value: limit },
+            { name: '@pk', value: COUNTS_FAILURE_PK },
+            { name: '@type', value: 'countsFailure' },
+          ],
+        },
+        { partitionKey: COUNTS_FAILURE_PK },
+      )
+      .fetchAll();
+    return resources.map(({ _etag, ...record }) => ({
+      record: record as CountsFailureRecord,
+      etag: _etag,
+    }));
+  }
+
+  async clearFailure({ record, etag }: RecordedFailure): Promise<void> {
+    try {
+      await this.migration
+        .item(record.id, record.pk)
+        .delete({ accessCondition: { type: 'IfMatch', condition: etag } });
+    } catch (error) {
+      // 412: recorded again since it was listed, so it stays for the next reconcile; 404: gone.
+      const status = statusOf(error);
+      if (status !== 412 && status !== 404) throw error;
+    }
+  }
+
+  async changedSince(
+    since: number,
+    limit: number,
+  ): Promise<Charged<{ documents: ChangedDocument[]; truncated: boolean }>> {
+    let ru = 0;
+    let truncated = false;
+    const documents: ChangedDocument[] = [];
+    for (const container of [this.comments, this.votes]) {
+      // One more than the limit, to know whether there were more.
+      const response = await container.items
+        .query<ChangedDocument>({
+          query: 'SELECT TOP @top * FROM c WHERE c._ts >= @since',
+          parameters: [
+            { name: '@top', value: limit + 1 },
+            { name: '@since', value: since },
+          ],
+        })
+        .fetchAll();
+      ru += response.requestCharge ?? 0;
+      if (response.resources.length > limit) truncated = true;
+      documents.push(...response.resources.slice(0, limit));
+    }
+    return { value: { documents, truncated }, ru };
   }
 }

@@ -1,4 +1,4 @@
-import { ParentRef } from './parents';
+import { ChangedDocument, ParentRef } from './parents';
 
 /** A result and the request units it cost. */
 export interface Charged<T> {
@@ -54,4 +54,21 @@ export interface CountsStore {
   ): Promise<Charged<PatchOutcome>>;
   /** Upserts failure records in the `migration` container (one per parent). */
   recordFailures(records: CountsFailureRecord[]): Promise<void>;
+  /** Recorded failures, oldest first, at most `limit`, each with the etag it was read at. */
+  listFailures(limit: number): Promise<RecordedFailure[]>;
+  /** Deletes a failure record unless it was recorded again since it was listed. */
+  clearFailure(failure: RecordedFailure): Promise<void>;
+  /**
+   * Comments, votes and their tombstones written at or after `since` (epoch seconds, the
+   * documents' `_ts`), at most `limit` per container; `truncated` when there were more.
+   */
+  changedSince(
+    since: number,
+    limit: number,
+  ): Promise<Charged<{ documents: ChangedDocument[]; truncated: boolean }>>;
+}
+
+export interface RecordedFailure {
+  record: CountsFailureRecord;
+  etag: string;
 }

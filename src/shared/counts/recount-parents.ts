@@ -114,14 +114,22 @@ type ParentOutcome = 'written' | 'unchanged' | 'missing';
  * deliveries change nothing: a recount does not depend on the order of the changes.
  * Parents still failing after `maxAttempts` are recorded in the `migration` container.
  */
-export async function recountParents(
+export function recountParents(
   deps: RecountDeps,
   documents: readonly ChangedDocument[],
   source: string,
 ): Promise<RecountResult> {
+  return recountRefs(deps, dirtyParents(documents), source);
+}
+
+/** Recounts these parents (distinct), as `recountParents` does for a batch's dirty ones. */
+export async function recountRefs(
+  deps: RecountDeps,
+  parents: readonly ParentRef[],
+  source: string,
+): Promise<RecountResult> {
   const { store } = deps;
   const maxAttempts = deps.maxAttempts ?? DEFAULT_ATTEMPTS;
-  const parents = dirtyParents(documents);
   const result: RecountResult = {
     parents: parents.length,
     written: 0,

@@ -320,6 +320,9 @@ describe('recounting parents from changed comments, votes and tombstones', () =>
         return store.patchParent(ref, etag, set);
       },
       recordFailures: (records) => store.recordFailures(records),
+      listFailures: (limit) => store.listFailures(limit),
+      clearFailure: (failure) => store.clearFailure(failure),
+      changedSince: (since, limit) => store.changedSince(since, limit),
     };
     const tombstone = {
       id: 'tombstone:x',
@@ -369,6 +372,9 @@ describe('recounting parents from changed comments, votes and tombstones', () =>
       },
       patchParent: (ref, etag, set) => store.patchParent(ref, etag, set),
       recordFailures: (records) => store.recordFailures(records),
+      listFailures: (limit) => store.listFailures(limit),
+      clearFailure: (failure) => store.clearFailure(failure),
+      changedSince: (since, limit) => store.changedSince(since, limit),
     };
     const batch = [withoutSystem(resource as unknown as Doc), ...changes.slice(0, 20)];
     const result = await recountParents(
