@@ -8,7 +8,7 @@ import {
   CountsFailureRecord,
   CountsStore,
 } from '../../../src/shared/counts/counts-store';
-import { ChangedDocument, dirtyParents } from '../../../src/shared/counts/parents';
+import { ChangedDocument, dirtyParents, ParentRef } from '../../../src/shared/counts/parents';
 import { recountParents, RecountResult } from '../../../src/shared/counts/recount-parents';
 import { startMigration } from '../../../src/shared/migration/start-migration';
 import { seedSource } from '../../../src/shared/source/seed';
@@ -307,10 +307,9 @@ describe('recounting parents from changed comments, votes and tombstones', () =>
       .posts!.item(target.id, target.pk)
       .patch([{ op: 'set', path: '/engagement/commentCount', value: 9999 }]);
     let interfered = false;
-    const racing: CountsStore = {
-      readParent: (ref) => store.readParent(ref),
-      tally: (ref) => store.tally(ref),
-      patchParent: async (ref, etag, set) => {
+    // The real store, with only the patch intercepted.
+    const racing: CountsStore = Object.assign(Object.create(store) as CountsStore, {
+      patchParent: async (ref: ParentRef, etag: string, set: Record<string, unknown>) => {
         if (!interfered) {
           interfered = true;
           await containers
@@ -319,11 +318,7 @@ describe('recounting parents from changed comments, votes and tombstones', () =>
         }
         return store.patchParent(ref, etag, set);
       },
-      recordFailures: (records) => store.recordFailures(records),
-      listFailures: (limit) => store.listFailures(limit),
-      clearFailure: (failure) => store.clearFailure(failure),
-      changedSince: (since, limit) => store.changedSince(since, limit),
-    };
+    });
     const tombstone = {
       id: 'tombstone:x',
       pk: `post:${target.id}`,
@@ -363,19 +358,13 @@ describe('recounting parents from changed comments, votes and tombstones', () =>
       timestamps: { createdAt: stamp(++clock) },
     };
     const { resource } = await containers.votes!.items.upsert(vote);
-    const failing: CountsStore = {
-      readParent: (ref) => store.readParent(ref),
-      tally: async (ref) => {
+    const failing: CountsStore = Object.assign(Object.create(store) as CountsStore, {
+      tally: async (ref: ParentRef) => {
         if (ref.id === target.id)
           throw Object.assign(new Error('injected: tally refused'), { code: 503 });
         return store.tally(ref);
       },
-      patchParent: (ref, etag, set) => store.patchParent(ref, etag, set),
-      recordFailures: (records) => store.recordFailures(records),
-      listFailures: (limit) => store.listFailures(limit),
-      clearFailure: (failure) => store.clearFailure(failure),
-      changedSince: (since, limit) => store.changedSince(since, limit),
-    };
+    });
     const batch = [withoutSystem(resource as unknown as Doc), ...changes.slice(0, 20)];
     const result = await recountParents(
       { store: failing, maxAttempts: 3 },
