@@ -7,6 +7,7 @@ const { useConditionalPatch } = require('./conditional-patch');
 const { useLinearQueries } = require('./linear-queries');
 const { useIndexedArrayContains } = require('./indexed-array-contains');
 const { useMinimalWriteResponses } = require('./minimal-write-responses');
+const { usePartitionScopedQueries } = require('./partition-scoped-queries');
 
 // All of them before the package loads: its router keeps the handlers it sees then.
 useChangeFeed();
@@ -16,6 +17,7 @@ useAtomicBatch();
 useMinimalWriteResponses();
 useLinearQueries();
 useIndexedArrayContains();
+usePartitionScopedQueries();
 const { createHttpServer } = require('@vercel/cosmosdb-server');
 
 const port = Number(process.argv[2] || 0);
