@@ -4,9 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEngine } from '../../../src/cli/local-engine';
 import { mapConcurrent } from '../../../src/shared/concurrency/limits';
 import { CosmosCountsStore } from '../../../src/shared/counts/cosmos-counts-store';
-import { CountsStore } from '../../../src/shared/counts/counts-store';
-import { ChangedDocument, dirtyParents } from '../../../src/shared/counts/parents';
-import { recountParents, RecountResult } from '../../../src/shared/counts/recount-parents';
+import { dirtyParents } from '../../../src/shared/counts/parents';
 import { EntityName } from '../../../src/shared/entities/entity';
 import { entityModule } from '../../../src/shared/entities/registry';
 import { getRun } from '../../../src/shared/migration/run-queries';
@@ -16,93 +14,13 @@ import { seedSource } from '../../../src/shared/source/seed';
 import { tombstoneFor } from '../../../src/shared/sync/tombstones';
 import { startValidation } from '../../../src/shared/validation/start-validation';
 import { getValidation } from '../../../src/shared/validation/validation-queries';
+import { deliver, Doc, independentRecount, rng, sum, withoutSystem } from '../../support/counts';
 import { createWorld, TestWorld } from '../../support/engine';
-
-type Doc = ChangedDocument & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** A deterministic pseudo-random sequence, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 /** Distinct, increasing source timestamps after the seeded data (microseconds, as PostgreSQL keeps them). */
 const stamp = (n: number) => new Date(Date.UTC(2031, 0, 1) + n * 1000).toISOString();
 
-const withoutSystem = (document: Record<string, unknown>): Doc => {
-  const { _rid, _self, _attachments, _etag, _ts, _lsn, ...rest } = document;
-  void [_rid, _self, _attachments, _etag, _ts, _lsn];
-  return rest as Doc;
-};
-
 const VOTE_TYPES = ['like', 'love', 'laugh', 'wow', 'sad', 'angry'];
-
-/** Every post's and comment's counts, computed here from all stored documents (tombstones out). */
-async function independentRecount(containers: Record<string, Container>) {
-  const all = async (name: string) =>
-    (await containers[name]!.items.query<Doc>('SELECT * FROM c').fetchAll()).resources;
-  const [posts, comments, votes] = await Promise.all([all('posts'), all('comments'), all('votes')]);
-  const liveComments = comments.filter((c) => c.type === 'comment');
-  const byTarget = new Map<string, Doc[]>();
-  for (const vote of votes.filter((v) => v.type === 'vote')) {
-    const key = `${vote.targetType}|${vote.targetId}`;
-    byTarget.set(key, [...(byTarget.get(key) ?? []), vote]);
-  }
-  const byPost = new Map<string, Doc[]>();
-  const children = new Map<string, number>();
-  for (const comment of liveComments) {
-    byPost.set(comment.postId, [...(byPost.get(comment.postId) ?? []), comment]);
-    const parent = comment.threading.parentId as string | null;
-    if (parent) children.set(parent, (children.get(parent) ?? 0) + 1);
-  }
-  const votesOn = (id: string, targetType: string) => {
-    const mine = byTarget.get(`${targetType}|${id}`) ?? [];
-    const voteCounts: Record<string, number> = {};
-    for (const vote of mine) voteCounts[vote.voteType] = (voteCounts[vote.voteType] ?? 0) + 1;
-    const newest =
-      mine
-        .map((v) => v.timestamps.createdAt as string)
-        .sort()
-        .at(-1) ?? null;
-    return { voteCount: mine.length, voteCounts, newest };
-  };
-  const expected = new Map<string, Record<string, unknown>>();
-  const actual = new Map<string, Record<string, unknown>>();
-  for (const post of posts.filter((p) => p.type === 'post')) {
-    const mine = byPost.get(post.id) ?? [];
-    const v = votesOn(post.id, 'post');
-    const candidates = [
-      post.timestamps.updatedAt,
-      v.newest,
-      ...mine.map((c) => c.timestamps.createdAt),
-    ].filter((t): t is string => typeof t === 'string');
-    expected.set(`post|${post.id}`, {
-      commentCount: mine.length,
-      voteCount: v.voteCount,
-      voteCounts: v.voteCounts,
-      lastActivityAt: candidates.sort().at(-1) ?? null,
-    });
-    const { commentCount, voteCount, voteCounts, lastActivityAt } = post.engagement;
-    actual.set(`post|${post.id}`, { commentCount, voteCount, voteCounts, lastActivityAt });
-  }
-  for (const comment of liveComments) {
-    const v = votesOn(comment.id, 'comment');
-    expected.set(`comment|${comment.id}`, {
-      childCount: children.get(comment.id) ?? 0,
-      voteCount: v.voteCount,
-      voteCounts: v.voteCounts,
-    });
-    actual.set(`comment|${comment.id}`, {
-      childCount: comment.threading.childCount,
-      voteCount: comment.engagement.voteCount,
-      voteCounts: comment.engagement.voteCounts,
-    });
-  }
-  return { expected, actual };
-}
 
 /** The entries of a recount that differ from the stored values, for a readable failure. */
 function mismatches(recount: Awaited<ReturnType<typeof independentRecount>>) {
@@ -123,31 +41,6 @@ function sortKeys(value: unknown): unknown {
       .map(([k, v]) => [k, sortKeys(v)]),
   );
 }
-
-/** Feeds the changes in batches of `size`, ~30 % duplicated and all shuffled, and keeps each result. */
-async function deliver(
-  store: CountsStore,
-  changes: readonly Doc[],
-  random: () => number,
-  size: number,
-  duplicates = 0.3,
-): Promise<RecountResult[]> {
-  const deliveries = [...changes, ...changes.filter(() => random() < duplicates)];
-  for (let i = deliveries.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [deliveries[i], deliveries[j]] = [deliveries[j]!, deliveries[i]!];
-  }
-  const results: RecountResult[] = [];
-  for (let i = 0; i < deliveries.length; i += size) {
-    results.push(
-      await recountParents({ store, concurrency: 32 }, deliveries.slice(i, i + size), 'test'),
-    );
-  }
-  return results;
-}
-
-const sum = (results: RecountResult[], key: 'writes' | 'writeRu' | 'recountRu' | 'parents') =>
-  results.reduce((total, result) => total + result[key], 0);
 
 interface CommentNode {
   id: string;
@@ -429,7 +322,7 @@ describe('counts at scale: thousands of app writes delivered duplicated and reor
     expect(Object.keys(mismatches(before)).length).toBeGreaterThan(50);
 
     const started = Date.now();
-    const results = await deliver(store, deliveries, random, 100);
+    const results = await deliver(store, deliveries, random, 100, { concurrency: 32 });
     console.log(
       `delivered ${deliveries.length} changes (+~30 % duplicates) in ${results.length} batches in ${Date.now() - started} ms:`,
       { parents: sum(results, 'parents'), writes: sum(results, 'writes') },
@@ -461,7 +354,10 @@ describe('counts at scale: thousands of app writes delivered duplicated and reor
   });
 
   it('writes nothing when every change is delivered once more', async () => {
-    const results = await deliver(store, deliveries, rng(77), 100, 0);
+    const results = await deliver(store, deliveries, rng(77), 100, {
+      duplicates: 0,
+      concurrency: 32,
+    });
     expect(results.flatMap((r) => r.failed)).toEqual([]);
     expect(sum(results, 'parents')).toBeGreaterThan(0);
     expect(sum(results, 'writes') + sum(results, 'writeRu')).toBe(0);

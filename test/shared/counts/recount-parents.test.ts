@@ -8,107 +8,16 @@ import {
   CountsFailureRecord,
   CountsStore,
 } from '../../../src/shared/counts/counts-store';
-import { ChangedDocument, dirtyParents, ParentRef } from '../../../src/shared/counts/parents';
-import { recountParents, RecountResult } from '../../../src/shared/counts/recount-parents';
+import { dirtyParents, ParentRef } from '../../../src/shared/counts/parents';
+import { recountParents } from '../../../src/shared/counts/recount-parents';
 import { startMigration } from '../../../src/shared/migration/start-migration';
 import { seedSource } from '../../../src/shared/source/seed';
 import { tombstoneFor } from '../../../src/shared/sync/tombstones';
+import { deliver, Doc, independentRecount, rng, sum, withoutSystem } from '../../support/counts';
 import { createWorld, TestWorld } from '../../support/engine';
-
-type Doc = ChangedDocument & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** A deterministic pseudo-random sequence, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 const stamp = (n: number) =>
   `2031-01-01T00:${String(Math.floor(n / 60) % 60).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}.${String(n % 1_000_000).padStart(6, '0')}Z`;
-
-const withoutSystem = (document: Record<string, unknown>): Doc => {
-  const { _rid, _self, _attachments, _etag, _ts, _lsn, ...rest } = document;
-  void [_rid, _self, _attachments, _etag, _ts, _lsn];
-  return rest as Doc;
-};
-
-/** Every post's and comment's counts, computed here from all stored documents (tombstones out). */
-async function independentRecount(containers: Record<string, Container>) {
-  const all = async (name: string) =>
-    (await containers[name]!.items.query<Doc>('SELECT * FROM c').fetchAll()).resources;
-  const [posts, comments, votes] = await Promise.all([all('posts'), all('comments'), all('votes')]);
-  const liveComments = comments.filter((c) => c.type === 'comment');
-  const liveVotes = votes.filter((v) => v.type === 'vote');
-  const expected = new Map<string, Record<string, unknown>>();
-  const actual = new Map<string, Record<string, unknown>>();
-  const votesOn = (id: string, targetType: string) => {
-    const mine = liveVotes.filter((v) => v.targetId === id && v.targetType === targetType);
-    const voteCounts: Record<string, number> = {};
-    for (const vote of mine) voteCounts[vote.voteType] = (voteCounts[vote.voteType] ?? 0) + 1;
-    const newest =
-      mine
-        .map((v) => v.timestamps.createdAt as string)
-        .sort()
-        .at(-1) ?? null;
-    return { voteCount: mine.length, voteCounts, newest };
-  };
-  for (const post of posts) {
-    const mine = liveComments.filter((c) => c.postId === post.id);
-    const v = votesOn(post.id, 'post');
-    const candidates = [
-      post.timestamps.updatedAt,
-      v.newest,
-      ...mine.map((c) => c.timestamps.createdAt),
-    ].filter((t): t is string => typeof t === 'string');
-    expected.set(`post|${post.id}`, {
-      commentCount: mine.length,
-      voteCount: v.voteCount,
-      voteCounts: v.voteCounts,
-      lastActivityAt: candidates.sort().at(-1) ?? null,
-    });
-    const { commentCount, voteCount, voteCounts, lastActivityAt } = post.engagement;
-    actual.set(`post|${post.id}`, { commentCount, voteCount, voteCounts, lastActivityAt });
-  }
-  for (const comment of liveComments) {
-    const v = votesOn(comment.id, 'comment');
-    expected.set(`comment|${comment.id}`, {
-      childCount: liveComments.filter((c) => c.threading.parentId === comment.id).length,
-      voteCount: v.voteCount,
-      voteCounts: v.voteCounts,
-    });
-    actual.set(`comment|${comment.id}`, {
-      childCount: comment.threading.childCount,
-      voteCount: comment.engagement.voteCount,
-      voteCounts: comment.engagement.voteCounts,
-    });
-  }
-  return { expected, actual };
-}
-
-/** Feeds the changes in batches of `size`, duplicated and shuffled, and sums the results. */
-async function deliver(
-  store: CountsStore,
-  changes: readonly Doc[],
-  random: () => number,
-  size: number,
-): Promise<RecountResult[]> {
-  const deliveries = [...changes, ...changes.filter(() => random() < 0.3)];
-  for (let i = deliveries.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [deliveries[i], deliveries[j]] = [deliveries[j]!, deliveries[i]!];
-  }
-  const results: RecountResult[] = [];
-  for (let i = 0; i < deliveries.length; i += size) {
-    results.push(await recountParents({ store }, deliveries.slice(i, i + size), 'test'));
-  }
-  return results;
-}
-
-const sum = (results: RecountResult[], key: 'writes' | 'writeRu' | 'recountRu' | 'parents') =>
-  results.reduce((total, result) => total + result[key], 0);
 
 describe('recounting parents from changed comments, votes and tombstones', () => {
   let world: TestWorld;
