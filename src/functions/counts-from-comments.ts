@@ -1,6 +1,6 @@
 import { app, InvocationContext } from '@azure/functions';
 import { functionsEngine } from '../shared/composition/functions-engine';
-import { recountParentsOf } from '../shared/counts/handle-batch';
+import { COUNTS_TRIGGER, recountParentsOf } from '../shared/counts/handle-batch';
 
 /**
  * A post's commentCount and lastActivityAt, and a comment's childCount, recounted from the
@@ -15,20 +15,8 @@ export async function countsFromComments(
 }
 
 app.cosmosDB('counts-from-comments', {
-  connection: 'COSMOS',
-  databaseName: '%COSMOS_DATABASE%',
+  ...COUNTS_TRIGGER,
   containerName: 'comments',
-  leaseContainerName: 'leases',
   leaseContainerPrefix: 'counts-comments-',
-  createLeaseContainerIfNotExists: false,
-  // A second between polls of a drained feed, not the default 5: a count shows within about
-  // two, for one cheap read per lease and second.
-  feedPollDelay: 1_000,
-  retry: {
-    strategy: 'exponentialBackoff',
-    maxRetryCount: 3,
-    minimumInterval: { seconds: 1 },
-    maximumInterval: { seconds: 30 },
-  },
   handler: countsFromComments,
 });

@@ -1,6 +1,6 @@
 import { app, InvocationContext } from '@azure/functions';
 import { functionsEngine } from '../shared/composition/functions-engine';
-import { recountParentsOf } from '../shared/counts/handle-batch';
+import { COUNTS_TRIGGER, recountParentsOf } from '../shared/counts/handle-batch';
 
 /**
  * A post's or comment's voteCount and voteCounts (and a post's lastActivityAt), recounted from
@@ -15,20 +15,8 @@ export async function countsFromVotes(
 }
 
 app.cosmosDB('counts-from-votes', {
-  connection: 'COSMOS',
-  databaseName: '%COSMOS_DATABASE%',
+  ...COUNTS_TRIGGER,
   containerName: 'votes',
-  leaseContainerName: 'leases',
   leaseContainerPrefix: 'counts-votes-',
-  createLeaseContainerIfNotExists: false,
-  // A second between polls of a drained feed, not the default 5: a count shows within about
-  // two, for one cheap read per lease and second.
-  feedPollDelay: 1_000,
-  retry: {
-    strategy: 'exponentialBackoff',
-    maxRetryCount: 3,
-    minimumInterval: { seconds: 1 },
-    maximumInterval: { seconds: 30 },
-  },
   handler: countsFromVotes,
 });

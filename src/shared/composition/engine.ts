@@ -47,7 +47,7 @@ export interface Engine extends MigrationDeps, ValidationDeps {
   syncDeps(): SyncDeps;
   /** Application Insights custom metrics, when it is configured. */
   readonly metrics: Metrics | undefined;
-  /** Parents' counts kept from the change feed (DESIGN §9). */
+  /** Parents' counts kept from the change feed (docs/counts.md). */
   readonly counts: CountsStore;
   /** Embedded usernames kept from the users change feed. */
   readonly names: NamesStore;

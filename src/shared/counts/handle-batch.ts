@@ -1,3 +1,4 @@
+import type { CosmosDBv4FunctionOptions } from '@azure/functions';
 import { AppError } from '../errors/app-error';
 import { parseChangedDocuments } from './inputs';
 import { CountsStore } from './counts-store';
@@ -37,3 +38,20 @@ export async function recountParentsOf(
   }
   return result;
 }
+
+/** The trigger options both counts functions share; each adds its container and lease prefix. */
+export const COUNTS_TRIGGER = {
+  connection: 'COSMOS',
+  databaseName: '%COSMOS_DATABASE%',
+  leaseContainerName: 'leases',
+  createLeaseContainerIfNotExists: false,
+  // A second between polls of a drained feed, not the default 5: a count shows within about
+  // two, for one cheap read per lease and second.
+  feedPollDelay: 1_000,
+  retry: {
+    strategy: 'exponentialBackoff',
+    maxRetryCount: 3,
+    minimumInterval: { seconds: 1 },
+    maximumInterval: { seconds: 30 },
+  },
+} satisfies Partial<CosmosDBv4FunctionOptions>;

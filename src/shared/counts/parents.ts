@@ -43,7 +43,7 @@ function commentParents(
 }
 
 /**
- * The parents a changed comment, vote or tombstone makes dirty (DESIGN §9): a comment its post
+ * The parents a changed comment, vote or tombstone makes dirty (docs/counts.md): a comment its post
  * and its parent comment, and itself (a vote on it may have been counted before it existed);
  * a vote its target; a tombstone the parents of what it replaced.
  */

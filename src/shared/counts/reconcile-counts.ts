@@ -28,7 +28,7 @@ const DEFAULT_MAX_CHANGED = 10_000;
 const SOURCE = 'counts-reconcile';
 
 /**
- * The safety net under the change-feed functions (DESIGN §9): the feed checkpoints a batch even
+ * The safety net under the change-feed functions (docs/counts.md): the feed checkpoints a batch even
  * when its handler fails, so whatever the functions recorded as failed is recounted here, and
  * then every parent whose children were written within the window (a batch that failed in a
  * way nothing recorded, a host that stopped mid-batch). Recounts are idempotent, so recounting

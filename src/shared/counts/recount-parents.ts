@@ -106,7 +106,7 @@ export function differences(
 type ParentOutcome = 'written' | 'unchanged' | 'missing';
 
 /**
- * Recomputes, never increments (DESIGN §9): each distinct dirty parent of a batch of changed
+ * Recomputes, never increments (docs/counts.md): each distinct dirty parent of a batch of changed
  * comments, votes or tombstones is recounted from its own children partitions and patched only
  * where a value differs, on the etag it was read with. A 412 (someone wrote the parent since)
  * starts a fresh recount; after a write the parent is recounted once more, so children that
