@@ -1,6 +1,3 @@
-// NOT YET PART OF `npm run bench`: at 500 writes/s into the 100k target the functions here
-// kept up with about 10 changes/s (each parent's recount is several queries; where the time
-// goes was not measured yet), so the phase never drained. Kept for the counts bench of issue 12.
 // The application writing into Cosmos, as it does from the dual-write stage on: comments and
 // votes (new, flipped, edited, deleted with a tombstone) on existing posts, at a steady rate,
 // while bench/counts-run.ts runs the counts' change-feed functions in a process of its own.
@@ -9,7 +6,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 import { Container, CosmosClient } from '@azure/cosmos';
 import { tombstoneFor } from '../src/shared/sync/tombstones';
-import type { CountsFollowResult } from './counts-run';
+import type { CountsFollowResult, Deliveries } from './counts-run';
 
 /** Shares of the writes (each one request, as the application makes it); the rest deletes comments. */
 const MIX = {
@@ -28,10 +25,16 @@ const CUT = (() => {
 const VOTE_TYPES = ['like', 'like', 'like', 'love', 'laugh', 'wow', 'sad', 'angry'];
 const POSTS = 2_000;
 
-export interface CountsFigures extends CountsFollowResult {
+export interface CountsFigures extends Omit<CountsFollowResult, 'deliveries'> {
   writesPerSec: number;
   seconds: number;
   writes: number;
+  /** Writes whose lag is known (all of them, unless the phase failed). */
+  lagged: number;
+  /** A write until the invocation that saw it (or a later version of its document) finished. */
+  lagP50Ms: number;
+  lagP95Ms: number;
+  lagMaxMs: number;
 }
 
 interface Doc extends Record<string, unknown> {
@@ -88,6 +91,21 @@ export async function countsPhase(
     }
     return undefined;
   };
+  // Every write (document id, benchWrittenAt), each document's last one, and the tombstone
+  // that carries a deleted document's last change.
+  const writes: [string, number][] = [];
+  const latest = new Map<string, number>();
+  const tombstoneOf = new Map<string, string>();
+  const written = (id: string, at: number) => {
+    writes.push([id, at]);
+    latest.set(id, at);
+  };
+  const deleted = (id: string, tombstoneId: string, at: number) => {
+    writes.push([id, at]);
+    latest.delete(id);
+    latest.set(tombstoneId, at);
+    tombstoneOf.set(id, tombstoneId);
+  };
   const write = async () => {
     const r = next();
     const benchWrittenAt = Date.now();
@@ -96,11 +114,12 @@ export async function countsPhase(
       if (found && r < CUT.voteFlip) {
         Object.assign(found.document, { voteType: pick(VOTE_TYPES), benchWrittenAt });
         await votes.items.upsert(found.document);
+        written(found.document.id, benchWrittenAt);
         return;
       }
       if (found) {
         myVotes.splice(found.index, 1);
-        await remove(votes, found.document, benchWrittenAt);
+        await remove(votes, found.document, benchWrittenAt, deleted);
         return;
       }
     }
@@ -109,11 +128,12 @@ export async function countsPhase(
       if (found && r < CUT.commentEdit) {
         Object.assign(found.document, { content: `edited ${clock}`, benchWrittenAt });
         await comments.items.upsert(found.document);
+        written(found.document.id, benchWrittenAt);
         return;
       }
       if (found) {
         myComments.splice(found.index, 1);
-        await remove(comments, found.document, benchWrittenAt);
+        await remove(comments, found.document, benchWrittenAt, deleted);
         return;
       }
     }
@@ -136,6 +156,7 @@ export async function countsPhase(
       };
       touched.add(vote.id);
       await votes.items.create(vote);
+      written(vote.id, benchWrittenAt);
       myVotes.push(vote);
       return;
     }
@@ -158,6 +179,7 @@ export async function countsPhase(
     };
     touched.add(id);
     await comments.items.create(comment);
+    written(id, benchWrittenAt);
     myComments.push(comment);
   };
 
@@ -173,13 +195,54 @@ export async function countsPhase(
     made += batch;
   }
   const elapsed = (performance.now() - started) / 1000;
-  child.send({ writes: made });
-  const figures = await result;
-  return { ...figures, writesPerSec: made / elapsed, seconds: elapsed, writes: made };
+  child.send({ latest: [...latest] });
+  const { deliveries, ...figures } = await result;
+  const lags = writeLags(writes, deliveries, tombstoneOf).sort((a, b) => a - b);
+  return {
+    ...figures,
+    writesPerSec: made / elapsed,
+    seconds: elapsed,
+    writes: made,
+    lagged: lags.length,
+    lagP50Ms: percentile(lags, 0.5),
+    lagP95Ms: percentile(lags, 0.95),
+    lagMaxMs: lags.at(-1) ?? 0,
+  };
 }
 
+/**
+ * Each write's lag: until the first finished invocation that saw its version or a later one of
+ * its document, or, for a document deleted before the feed showed it, the delete's tombstone.
+ */
+function writeLags(
+  writes: [string, number][],
+  deliveries: Deliveries,
+  tombstoneOf: Map<string, string>,
+): number[] {
+  const firstSeen = (id: string | undefined, at: number) => {
+    let first: number | undefined;
+    for (const [version, finished] of (id && deliveries[id]) || [])
+      if (version >= at && (first === undefined || finished < first)) first = finished;
+    return first;
+  };
+  const lags: number[] = [];
+  for (const [id, at] of writes) {
+    const finished = firstSeen(id, at) ?? firstSeen(tombstoneOf.get(id), at);
+    if (finished !== undefined) lags.push(finished - at);
+  }
+  return lags;
+}
+
+const percentile = (sorted: number[], q: number) =>
+  sorted.length === 0 ? 0 : sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
+
 /** As the application deletes: the document and its tombstone in one transactional batch. */
-async function remove(container: Container, document: Doc, benchWrittenAt: number) {
+async function remove(
+  container: Container,
+  document: Doc,
+  benchWrittenAt: number,
+  deleted: (id: string, tombstoneId: string, at: number) => void,
+) {
   const tombstone = { ...tombstoneFor(document as never, 3600)!, benchWrittenAt };
   const response = await container.items.batch(
     [
@@ -189,6 +252,7 @@ async function remove(container: Container, document: Doc, benchWrittenAt: numbe
     document.pk,
   );
   if ((response.code ?? 200) >= 400) throw new Error(`deleting ${document.id}: ${response.code}`);
+  deleted(document.id, tombstone.id, benchWrittenAt);
 }
 
 function messageQueue(child: ChildProcess) {

@@ -1,6 +1,8 @@
 // npm run bench [-- --json]: pipeline vs. raw sink ceiling vs. naive baseline, full
-// validation vs. pipeline, and the continuous sync (backlog drain vs. pipeline, lag under a
-// steady write load, memory from a 10k to a 100k backlog), measured in one run.
+// validation vs. pipeline, the continuous sync (backlog drain vs. pipeline, lag under a
+// steady write load, memory from a 10k to a 100k backlog), and the counts' change-feed
+// functions under the application's writes into Cosmos (lag, parent writes per change),
+// measured in one run.
 import { ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +17,7 @@ import { startLocalCosmos } from '../src/shared/local/local-cosmos';
 import { createSourcePool } from '../src/shared/postgres/pool';
 import { initSource } from '../src/shared/source/schema';
 import { seedSource } from '../src/shared/source/seed';
+import { CountsFigures, countsPhase } from './counts-traffic';
 import { naiveLoad } from './naive';
 import type { SyncDrainResult, SyncFollowResult, SyncLoadResult } from './sync-run';
 import { flushedLsn, installTraffic, trafficPool, writeTraffic } from './sync-traffic';
@@ -160,8 +163,16 @@ async function main() {
       }
     }
     // Last, on the 100k source (its pipeline runs are done): the backlogs change its rows.
-    sync = await syncPhases(client, urls['100k']!, (database) =>
-      engineArgs(urls['100k']!, database),
+    sync = await syncPhases(
+      client,
+      urls['100k']!,
+      (database) => engineArgs(urls['100k']!, database),
+      (database) => ({
+        DATABASE_URL: urls['100k']!,
+        COSMOS_ENDPOINT: cosmos.endpoint,
+        COSMOS_KEY: cosmos.key,
+        COSMOS_DATABASE: database,
+      }),
     );
   } finally {
     client.dispose();
@@ -210,6 +221,21 @@ async function main() {
       busySeconds: busySeconds(syncFigures.follow.profile),
     },
     syncTargets: SYNC_TARGETS,
+    countsLagP50Ms: Math.round(syncFigures.counts.lagP50Ms),
+    countsLagP95Ms: Math.round(syncFigures.counts.lagP95Ms),
+    countsWritesPerChange: round(syncFigures.counts.writesPerChange),
+    countsWritesForUnchangedBatch: syncFigures.counts.writesForUnchangedBatch,
+    countsLoad: {
+      writesPerSec: Math.round(syncFigures.counts.writesPerSec),
+      seconds: round(syncFigures.counts.seconds),
+      writes: syncFigures.counts.writes,
+      changesDelivered: syncFigures.counts.changes,
+      parentWrites: syncFigures.counts.parentWrites,
+      invocations: syncFigures.counts.invocations,
+      lagMaxMs: Math.round(syncFigures.counts.lagMaxMs),
+      unchangedBatchSize: syncFigures.counts.unchangedBatchSize,
+    },
+    countsTargets: COUNTS_TARGETS,
     sourceRows: { '10k': small.rows, '100k': large.rows, '300k': largest.rows },
     concurrency: {
       batches: base.migration.batchConcurrency,
@@ -241,6 +267,12 @@ async function main() {
     );
     log(
       `sync RSS growth     10k -> 100k backlog: ${summary.syncRssGrowthMb} MB (target <= ${SYNC_TARGETS.syncRssGrowthMb} MB: ${meets(summary.syncRssGrowthMb <= SYNC_TARGETS.syncRssGrowthMb)})`,
+    );
+    log(
+      `counts lag          p50 ${summary.countsLagP50Ms} ms, p95 ${summary.countsLagP95Ms} ms at ${summary.countsLoad.writesPerSec} writes/s into Cosmos (target p95 <= ${COUNTS_TARGETS.countsLagP95Ms} ms: ${meets(summary.countsLagP95Ms <= COUNTS_TARGETS.countsLagP95Ms)})`,
+    );
+    log(
+      `counts writes       ${summary.countsWritesPerChange} parent writes per change (target <= ${COUNTS_TARGETS.countsWritesPerChange}: ${meets(summary.countsWritesPerChange <= COUNTS_TARGETS.countsWritesPerChange)}); ${summary.countsWritesForUnchangedBatch} for a batch of ${summary.countsLoad.unchangedBatchSize} that changes no count (target 0: ${meets(summary.countsWritesForUnchangedBatch === 0)})`,
     );
   }
 }
@@ -317,7 +349,12 @@ const STEADY_CHANGES_PER_SEC = 500;
 const STEADY_SECONDS = 60;
 const STEADY_TICK_MS = 100;
 
+/** The application's writes into Cosmos (dual-write on) that the counts functions follow. */
+const COUNTS_LOAD = { writesPerSec: 500, seconds: 60, tickMs: 100 } as const;
+const COUNTS_TARGETS = { countsLagP95Ms: 3000, countsWritesPerChange: 1.0 } as const;
+
 interface SyncFigures {
+  counts: CountsFigures;
   drainDocsPerSec: number;
   drains: Record<keyof typeof SYNC_BACKLOGS, SyncDrainResult>;
   follow: SyncFollowResult;
@@ -329,11 +366,13 @@ interface SyncFigures {
  * The sync over one target: a full load with its slot, then each backlog written (after the
  * load finished) and drained by a fresh process, then the steady load with a catch-up every
  * second. The application's writes come from this process, the sync's work from the child.
+ * Last, on the synced target, the counts functions follow the application's writes into Cosmos.
  */
 async function syncPhases(
   client: CosmosClient,
   url: string,
   engineArgs: (database: string) => string[],
+  countsEnv: (database: string) => Record<string, string>,
 ): Promise<SyncFigures> {
   const database = 'sync_100k';
   await initTarget(client, database, 'manual');
@@ -393,8 +432,15 @@ async function syncPhases(
         `lag p50 ${Math.round(follow.lagP50Ms)} ms, p95 ${Math.round(follow.lagP95Ms)} ms, max ${Math.round(follow.lagMaxMs)} ms over ${follow.lagged} changes`,
     );
     log(`sync: steady busy time by kind of call: ${describeProfile(follow.profile)}`);
+    const counts = await countsPhase(client, database, countsEnv(database), COUNTS_LOAD);
+    log(
+      `counts: ${counts.writes} writes into Cosmos in ${counts.seconds.toFixed(1)} s, ${counts.changes} versions delivered ` +
+        `in ${counts.invocations} invocations, ${counts.parentWrites} parent writes; lag p50 ${Math.round(counts.lagP50Ms)} ms, ` +
+        `p95 ${Math.round(counts.lagP95Ms)} ms, max ${Math.round(counts.lagMaxMs)} ms over ${counts.lagged} writes`,
+    );
     const large = drains['100k'];
     return {
+      counts,
       drainDocsPerSec: (large.documentsUpserted + large.documentsDeleted) / large.seconds,
       drains,
       follow,

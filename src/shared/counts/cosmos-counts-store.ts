@@ -94,46 +94,40 @@ export class CosmosCountsStore implements CountsStore {
       return response.resources;
     };
     const votePk = `target:${ref.id}`;
-    const votesOf = { name: '@targetType', value: ref.kind };
     // Each vote's type, counted here: the local server has neither GROUP BY nor DISTINCT, and
     // a COUNT per type would need the types first. Votes are small; a hot target costs more.
-    const voteFilter = "c.type = 'vote' AND c.targetType = @targetType";
-    const [types, newestVote] = await Promise.all([
-      query<string>(this.votes, votePk, {
-        query: `SELECT VALUE c.voteType FROM c WHERE ${voteFilter}`,
-        parameters: [votesOf],
-      }),
-      ref.kind === 'post'
-        ? query<string>(this.votes, votePk, {
-            query: `SELECT VALUE MAX(c.timestamps.createdAt) FROM c WHERE ${voteFilter}`,
-            parameters: [votesOf],
+    // One query gives the types and the newest vote, and the children's aggregates run at once.
+    const votesQuery = query<{ voteType?: unknown; createdAt?: unknown }>(this.votes, votePk, {
+      query:
+        'SELECT c.voteType, c.timestamps.createdAt AS createdAt FROM c ' +
+        "WHERE c.type = 'vote' AND c.targetType = @targetType",
+      parameters: [{ name: '@targetType', value: ref.kind }],
+    });
+    const childrenQuery =
+      ref.kind === 'comment'
+        ? query<{ n?: number; newest?: string }>(this.comments, ref.pk, {
+            query:
+              'SELECT COUNT(1) AS n FROM c ' +
+              "WHERE c.type = 'comment' AND c.threading.parentId = @id",
+            parameters: [{ name: '@id', value: ref.id }],
           })
-        : Promise.resolve([]),
-    ]);
+        : query<{ n?: number; newest?: string }>(this.comments, `post:${ref.id}`, {
+            query:
+              'SELECT COUNT(1) AS n, MAX(c.timestamps.createdAt) AS newest FROM c ' +
+              "WHERE c.type = 'comment'",
+          });
+    const [voteRows, [children]] = await Promise.all([votesQuery, childrenQuery]);
     const byType: Record<string, number> = {};
-    for (const voteType of types) byType[String(voteType)] = (byType[String(voteType)] ?? 0) + 1;
-    const votes = {
-      byType,
-      newest: newestVote[0] ?? null,
-    };
-    if (ref.kind === 'comment') {
-      const [replies] = await query<number>(this.comments, ref.pk, {
-        query:
-          "SELECT VALUE COUNT(1) FROM c WHERE c.type = 'comment' AND c.threading.parentId = @id",
-        parameters: [{ name: '@id', value: ref.id }],
-      });
-      return { value: { replies: replies ?? 0, votes }, ru };
+    let newestVote: string | null = null;
+    for (const { voteType, createdAt } of voteRows) {
+      byType[String(voteType)] = (byType[String(voteType)] ?? 0) + 1;
+      if (typeof createdAt === 'string' && (newestVote === null || createdAt > newestVote))
+        newestVote = createdAt;
     }
-    const commentPk = `post:${ref.id}`;
-    const [[count], [newest]] = await Promise.all([
-      query<number>(this.comments, commentPk, {
-        query: "SELECT VALUE COUNT(1) FROM c WHERE c.type = 'comment'",
-      }),
-      query<string>(this.comments, commentPk, {
-        query: "SELECT VALUE MAX(c.timestamps.createdAt) FROM c WHERE c.type = 'comment'",
-      }),
-    ]);
-    return { value: { comments: { count: count ?? 0, newest: newest ?? null }, votes }, ru };
+    const votes = { byType, newest: ref.kind === 'post' ? newestVote : null };
+    const count = children?.n ?? 0;
+    if (ref.kind === 'comment') return { value: { replies: count, votes }, ru };
+    return { value: { comments: { count, newest: children?.newest ?? null }, votes }, ru };
   }
 
   async patchParent(
@@ -150,11 +144,11 @@ export class CosmosCountsStore implements CountsStore {
       const response = await this.containerOf(ref)
         .item(ref.id, ref.pk)
         .patch(operations, { accessCondition: { type: 'IfMatch', condition: etag } });
-      return { value: 'written', ru: charge(response) };
+      return { value: { status: 'written', etag: String(response.etag) }, ru: charge(response) };
     } catch (error) {
       const status = statusOf(error);
-      if (status === 412) return { value: 'conflict', ru: charge(error as never) };
-      if (status === 404) return { value: 'missing', ru: charge(error as never) };
+      if (status === 412) return { value: { status: 'conflict' }, ru: charge(error as never) };
+      if (status === 404) return { value: { status: 'missing' }, ru: charge(error as never) };
       throw error;
     }
   }

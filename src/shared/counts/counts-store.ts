@@ -23,7 +23,11 @@ export interface ChildTally {
   votes: { byType: Record<string, number>; newest: string | null };
 }
 
-export type PatchOutcome = 'written' | 'conflict' | 'missing';
+/** `written` carries the parent's new etag, so a verify pass need not read it again. */
+export type PatchOutcome =
+  | { status: 'written'; etag: string }
+  | { status: 'conflict' }
+  | { status: 'missing' };
 
 /** A parent the recount could not bring up to date, for a later reconcile. */
 export interface CountsFailureRecord {

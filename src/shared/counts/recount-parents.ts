@@ -145,24 +145,32 @@ export async function recountRefs(
   const recountOne = async (ref: ParentRef): Promise<ParentOutcome> => {
     let wrote = false;
     let lastError: unknown;
+    // After a write the parent is known (its values and new etag): the verify pass skips the read.
+    let known: StoredParent | undefined;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       try {
-        const read = await store.readParent(ref);
-        result.recountRu += read.ru;
-        if (!read.value) return 'missing';
+        let parent = known;
+        known = undefined;
+        if (!parent) {
+          const read = await store.readParent(ref);
+          result.recountRu += read.ru;
+          if (!read.value) return 'missing';
+          parent = read.value;
+        }
         const tally = await store.tally(ref);
         result.recountRu += tally.ru;
-        const changed = differences(read.value.fields, derivedFields(ref, read.value, tally.value));
+        const changed = differences(parent.fields, derivedFields(ref, parent, tally.value));
         if (Object.keys(changed).length === 0) return wrote ? 'written' : 'unchanged';
-        const patch = await store.patchParent(ref, read.value.etag, changed);
+        const patch = await store.patchParent(ref, parent.etag, changed);
         result.writeRu += patch.ru;
-        if (patch.value === 'missing') return 'missing';
-        if (patch.value === 'conflict') {
+        if (patch.value.status === 'missing') return 'missing';
+        if (patch.value.status === 'conflict') {
           result.conflicts++;
           continue;
         }
         result.writes++;
         wrote = true;
+        known = { ...parent, etag: patch.value.etag, fields: { ...parent.fields, ...changed } };
         // Verify: the next pass recounts, and writes again only if the children moved on.
       } catch (error) {
         lastError = error;

@@ -7,6 +7,7 @@ const { useConditionalPatch } = require('./conditional-patch');
 const { useLinearQueries } = require('./linear-queries');
 const { useIndexedArrayContains } = require('./indexed-array-contains');
 const { useMinimalWriteResponses } = require('./minimal-write-responses');
+const { useNoQueryPlans } = require('./no-query-plans');
 const { usePartitionScopedQueries } = require('./partition-scoped-queries');
 
 // All of them before the package loads: its router keeps the handlers it sees then.
@@ -18,6 +19,8 @@ useMinimalWriteResponses();
 useLinearQueries();
 useIndexedArrayContains();
 usePartitionScopedQueries();
+// Last: it answers plan requests before any other query wrapper sees them.
+useNoQueryPlans();
 const { createHttpServer } = require('@vercel/cosmosdb-server');
 
 const port = Number(process.argv[2] || 0);
