@@ -103,7 +103,9 @@ async function main() {
     const missing = latest.filter((entry) => !seenLatest(entry)).length;
     if (missing === 0) break;
     if (performance.now() - toldAt > DRAIN_LIMIT_MS)
-      throw new Error(`the functions had not seen ${missing} of ${latest.length} documents' last writes in time`);
+      throw new Error(
+        `the functions had not seen ${missing} of ${latest.length} documents' last writes in time`,
+      );
   }
   const writesBefore = parentWrites;
   // What the feed would deliver again (at least once): nothing to write.

@@ -29,6 +29,17 @@ import { CosmosCountsStore } from '../counts/cosmos-counts-store';
 import { CountsStore } from '../counts/counts-store';
 import { CosmosNamesStore } from '../counts/cosmos-names-store';
 import { NamesStore } from '../counts/names-store';
+import path from 'node:path';
+import { AppConfigurationFlagStore } from '../flags/app-configuration-flag-store';
+import { FileFlagStore } from '../flags/file-flag-store';
+import { FlagStore } from '../flags/flag-store';
+import { CosmosCutoverStore } from '../cosmos/cosmos-cutover-store';
+import { CutoverDeps } from '../cutover/ports';
+import { catchUp } from '../sync/catch-up';
+import { DEFAULT_CATCH_UP_ROUNDS } from '../sync/inputs';
+import { syncHandOff } from '../sync/hand-off';
+import { syncStatus } from '../sync/sync-status';
+import { getValidation } from '../validation/validation-queries';
 
 /** The engine's adapters, wired from the configuration; each client is created on first use. */
 export interface EngineQueues {
@@ -51,6 +62,10 @@ export interface Engine extends MigrationDeps, ValidationDeps {
   readonly counts: CountsStore;
   /** Embedded usernames kept from the users change feed. */
   readonly names: NamesStore;
+  /** The cutover flags: App Configuration when APP_CONFIGURATION_ENDPOINT is set, else a file. */
+  readonly flags: FlagStore;
+  /** What the stage controller reads, writes and judges. */
+  cutoverDeps(): CutoverDeps;
   close(): Promise<void>;
 }
 
@@ -72,6 +87,8 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
   let syncGate: SyncGate | undefined;
   let counts: CosmosCountsStore | undefined;
   let names: CosmosNamesStore | undefined;
+  let flags: FlagStore | undefined;
+  let cutoverStore: CosmosCutoverStore | undefined;
   const budget = new RuBudget(config.migration.ruBudgetPerSecond);
   const inFlight = bulkCallsInFlight(config);
 
@@ -151,6 +168,51 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
     get names() {
       names ??= new CosmosNamesStore(engine.cosmos, config.cosmos.database);
       return names;
+    },
+    get flags() {
+      const { endpoint } = config.appConfiguration;
+      flags ??= endpoint
+        ? new AppConfigurationFlagStore(endpoint, sharedCredential())
+        : new FileFlagStore(path.resolve(config.flags.file));
+      return flags;
+    },
+    cutoverDeps() {
+      cutoverStore ??= new CosmosCutoverStore(engine.cosmos, config.cosmos.database);
+      const store = cutoverStore;
+      return {
+        flags: engine.flags,
+        audit: store,
+        readings: {
+          async latestValidation() {
+            const id = await engine.validations.latestValidationId();
+            return id ? getValidation(engine, id) : null;
+          },
+          async syncLag() {
+            try {
+              const report = await syncStatus(engine.syncDeps());
+              if (report.state.status === 'paused')
+                return { lagSeconds: null, reason: 'the sync is paused (cosmos-primary)' };
+              if (report.slotError) return { lagSeconds: null, reason: report.slotError.message };
+              return {
+                lagSeconds: report.slot?.lagSeconds ?? null,
+                reason: 'the slot reports no lag',
+              };
+            } catch (error) {
+              if (error instanceof AppError) return { lagSeconds: null, reason: error.message };
+              throw error;
+            }
+          },
+          pendingReplays: () => store.pendingReplays(),
+        },
+        sync: syncHandOff({
+          // Lazily: a status read needs no source connection.
+          stream: { tryLockRound: () => engine.changeStream.tryLockRound() },
+          syncStore: engine.syncStore,
+          catchUp: () => catchUp(engine.syncDeps(), DEFAULT_CATCH_UP_ROUNDS),
+          drainTimeoutMs: config.cutover.syncDrainTimeoutMs,
+        }),
+        thresholds: config.cutover,
+      };
     },
     get syncGate() {
       syncGate ??= createSyncGate(engine.syncDeps());

@@ -115,6 +115,12 @@ const settingsSchema = z.object({
   // more than the schedule's period, so no window is missed.
   COUNTS_RECONCILE_WINDOW: positiveInt(900, 60, 7 * 24 * 3600),
   APP_CONFIGURATION_ENDPOINT: z.url().optional(),
+  // Without APP_CONFIGURATION_ENDPOINT the flags live in this file (local runs).
+  FEATURE_FLAGS_FILE: z.string().min(1).default('.cosmos-migration/feature-flags.json'),
+  // A move forward needs a ready full validation at most this old, and the sync this close.
+  CUTOVER_VALIDATION_MAX_AGE: positiveInt(3600, 60, 30 * 24 * 3600),
+  CUTOVER_MAX_SYNC_LAG: positiveInt(60, 1, 24 * 3600),
+  CUTOVER_SYNC_DRAIN_TIMEOUT: positiveInt(300, 10, 24 * 3600),
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: z.string().min(1).optional(),
   COSMOS_MIGRATION_DEBUG: z.stringbool().default(false),
@@ -139,6 +145,12 @@ const schema = settingsSchema.transform((env, ctx) => ({
     syncQueue: env.SYNC_QUEUE,
   },
   appConfiguration: { endpoint: env.APP_CONFIGURATION_ENDPOINT },
+  flags: { file: env.FEATURE_FLAGS_FILE },
+  cutover: {
+    validationMaxAgeSeconds: env.CUTOVER_VALIDATION_MAX_AGE,
+    maxSyncLagSeconds: env.CUTOVER_MAX_SYNC_LAG,
+    syncDrainTimeoutMs: env.CUTOVER_SYNC_DRAIN_TIMEOUT * 1000,
+  },
   observability: {
     appInsightsConnectionString: env.APPLICATIONINSIGHTS_CONNECTION_STRING,
     appInsightsEntraAuth: /Authorization=AAD/i.test(

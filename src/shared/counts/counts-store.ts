@@ -25,9 +25,7 @@ export interface ChildTally {
 
 /** `written` carries the parent's new etag, so a verify pass need not read it again. */
 export type PatchOutcome =
-  | { status: 'written'; etag: string }
-  | { status: 'conflict' }
-  | { status: 'missing' };
+  { status: 'written'; etag: string } | { status: 'conflict' } | { status: 'missing' };
 
 /** A parent the recount could not bring up to date, for a later reconcile. */
 export interface CountsFailureRecord {

@@ -7,7 +7,7 @@ export interface CatchUpResult {
    * `caught-up`: everything committed when it started is applied; `fanned-out` / `waiting`: a
    * round's parts are on the sync queue, and a later call advances the slot once they are done.
    */
-  outcome: 'caught-up' | 'holding' | 'busy' | 'round-limit' | 'fanned-out' | 'waiting';
+  outcome: 'caught-up' | 'holding' | 'busy' | 'paused' | 'round-limit' | 'fanned-out' | 'waiting';
   /** Why it holds (the full load has not finished), when it does. */
   reason?: string;
   rounds: number;

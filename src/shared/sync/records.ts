@@ -1,7 +1,8 @@
 import { ENTITY_NAMES, EntityName } from '../entities/entity';
 import { RowErrorRecord } from '../entities/row-error';
 
-export type SyncStatus = 'holding' | 'following' | 'failed' | 'stopped';
+/** `paused`: handed back at the cosmos-primary stage; the slot keeps what PostgreSQL commits. */
+export type SyncStatus = 'holding' | 'following' | 'failed' | 'paused' | 'stopped';
 
 /** Keys of one fanned-out part of a round, by table. */
 export type KeyLists = Record<EntityName, string[]>;

@@ -37,6 +37,8 @@ export type RoundOutcome =
   | { kind: 'holding'; reason: string }
   /** Another round is under way (rounds never overlap). */
   | { kind: 'busy' }
+  /** Cosmos is the primary (cosmos-primary): nothing is applied until a rollback resumes the sync. */
+  | { kind: 'paused' }
   /** The round's keys went to the sync queue in parts; a later round advances the slot. */
   | { kind: 'fanned-out'; parts: number }
   /** Parts of a fanned-out round are still being applied (failed ones were sent again). */
@@ -56,9 +58,19 @@ const KEYS_PER_PART = 2_000;
  * every part is done.
  */
 export async function runSyncRound(deps: SyncDeps): Promise<RoundOutcome> {
-  const state = await activeState(deps.syncStore);
+  const before = await activeState(deps.syncStore);
+  if (before.status === 'paused') return { kind: 'paused' };
   const lock = await deps.stream.tryLockRound();
   if (!lock) return { kind: 'busy' };
+  // Read again under the lock: a pause (which takes the lock) may have come in between.
+  const state = await activeState(deps.syncStore).catch(async (error: unknown) => {
+    await lock.release().catch(() => undefined);
+    throw error;
+  });
+  if (state.status === 'paused') {
+    await lock.release().catch(() => undefined);
+    return { kind: 'paused' };
+  }
   try {
     if (state.pendingRound) return await finishPendingRound(deps, state, state.pendingRound, lock);
     const holding = await loadUnfinished(deps, state);

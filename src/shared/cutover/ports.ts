@@ -1,0 +1,71 @@
+import { FlagStore } from '../flags/flag-store';
+import { ValidationSummary } from '../validation/validation-summary';
+import { Stage } from './stages';
+
+/** The figures the guards judge. */
+export interface CutoverReadings {
+  /** The newest full or sample validation, summarised; null when none was run. */
+  latestValidation(): Promise<ValidationSummary | null>;
+  /** The sync's lag behind the source; `lagSeconds` null when it cannot be told (`reason`). */
+  syncLag(): Promise<{ lagSeconds: number | null; reason?: string }>;
+  /** PostgreSQL writes that failed while Cosmos was primary and wait to be replayed. */
+  pendingReplays(): Promise<number>;
+}
+
+/** The PostgreSQL-to-Cosmos apply, handed back and forth at cosmos-primary. */
+export interface SyncHandOff {
+  /** Applies everything committed so far, then stops applying (the slot is kept). */
+  drainAndPause(): Promise<{ changesApplied: number }>;
+  /** Applies again from where it paused. */
+  resume(): Promise<void>;
+}
+
+export interface GuardCheck {
+  name: 'validation' | 'sync-lag' | 'replay-queue';
+  ok: boolean;
+  /** The figure judged (a rate, seconds, a count), null when there is none. */
+  figure: number | null;
+  threshold: number;
+  message: string;
+}
+
+export interface CutoverAuditEntry {
+  id: string;
+  pk: typeof CUTOVER_AUDIT_PK;
+  type: 'cutoverAudit';
+  at: string;
+  actor: string;
+  trigger: 'manual' | 'rollback' | 'watchdog';
+  from: Stage | null;
+  to: Stage;
+  reason: string;
+  force: boolean;
+  cosmosReadPercent: number;
+  guards: GuardCheck[];
+  /** What the watchdog saw, for its moves. */
+  evidence?: unknown;
+  sync?: { paused?: { changesApplied: number }; resumed?: boolean };
+}
+
+export const CUTOVER_AUDIT_PK = 'cutover';
+
+export interface CutoverAuditStore {
+  record(entry: CutoverAuditEntry): Promise<void>;
+  /** The newest entries first. */
+  recent(limit: number): Promise<CutoverAuditEntry[]>;
+}
+
+export interface CutoverThresholds {
+  /** The latest full validation must have finished at most this long ago. */
+  validationMaxAgeSeconds: number;
+  maxSyncLagSeconds: number;
+}
+
+export interface CutoverDeps {
+  flags: FlagStore;
+  readings: CutoverReadings;
+  audit: CutoverAuditStore;
+  sync: SyncHandOff;
+  thresholds: CutoverThresholds;
+  now?: () => Date;
+}
