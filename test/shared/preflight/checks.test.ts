@@ -252,6 +252,10 @@ describe('index policy comparison', () => {
           { path: '/engagement/popularityScore', order: 'descending' as never },
           { path: '/timestamps/createdAt', order: 'descending' as never },
         ],
+        [
+          { path: '/timestamps/createdAt', order: 'descending' as never },
+          { path: '/id', order: 'descending' as never },
+        ],
       ],
     };
     expect(comparePolicies(posts, asStored)).toEqual({ problems: [], extras: [] });
