@@ -22,6 +22,9 @@ export const cliOptions = {
   to: { type: 'string' },
   format: { type: 'string' },
   port: { type: 'string' },
+  reason: { type: 'string' },
+  percent: { type: 'string' },
+  force: { type: 'boolean', default: false },
 } as const;
 
 export type CliValues = ReturnType<typeof parseCli>['values'];

@@ -13,6 +13,7 @@ import { resumeValidationCommand, validateCommand } from './commands/validate';
 import { initTargetCommand } from './commands/target';
 import { hostCommand } from './commands/host';
 import { syncCommand } from './commands/sync';
+import { cutoverCommand, flagsCommand, rollbackCommand } from './commands/cutover';
 import { localCosmosCommand } from './commands/local-cosmos';
 import { EnvironmentNeeds, LOCAL_STATE_DIR, resolveEnvironment } from './environment';
 import { stopLocalCosmos } from '../shared/local/persistent-cosmos';
@@ -56,6 +57,14 @@ commands:
   local-cosmos [--port N]   the local Cosmos server in the foreground; prints endpoint and key
   preflight [--no-sync]     check source, target, continuous sync and data before a load; size and
                             cost estimate (--no-sync: for a one-shot copy, sync checks not run)
+  cutover                   the cutover stage, the flags, each guard with its figure
+  cutover <stage> --reason TEXT [--percent N] [--force]
+                            move one stage (postgres-only, dual-write, shadow-reads, cosmos-reads,
+                            cosmos-primary, cosmos-only); exit 2 when a guard refuses (named),
+                            1 on an unknown or skipped stage; --percent: Cosmos's share of reads
+                            in cosmos-reads; --force overrides a failing guard, audited
+  rollback --reason TEXT    back to dual-write (PostgreSQL serves reads and has every write)
+  flags                     the migration's feature flags as stored (file or App Configuration)
 
 options: --json (one JSON document on stdout), -h/--help
 environment: DATABASE_URL, COSMOS_ENDPOINT, COSMOS_KEY, COSMOS_DATABASE (see README)
@@ -76,6 +85,9 @@ const NEEDS: Record<string, EnvironmentNeeds> = {
   recover: { source: true, target: true },
   report: { source: false, target: true },
   'stop-local': { source: false, target: false },
+  cutover: { source: true, target: true },
+  rollback: { source: true, target: true },
+  flags: { source: false, target: false },
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -173,6 +185,16 @@ export async function main(argv: string[]): Promise<number> {
         }
         case 'report':
           return await reportCommand(env, output, rest[0], values.format);
+        case 'cutover':
+          return await cutoverCommand(env, output, rest[0], {
+            reason: values.reason,
+            percent: intOption(values.percent, 'percent', 1, 100),
+            force: values.force,
+          });
+        case 'rollback':
+          return await rollbackCommand(env, output, values.reason);
+        case 'flags':
+          return await flagsCommand(env, output);
         default:
           return await statusCommand(env, output, rest[0]);
       }
