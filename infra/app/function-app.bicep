@@ -196,6 +196,11 @@ var appSettings = {
   SYNC_NAME: syncName
   COUNTS_RECONCILE_SCHEDULE: countsReconcileSchedule
   COUNTS_RECONCILE_WINDOW: string(countsReconcileWindow)
+  // Only read without App Configuration; set so that every setting the config reads is explicit.
+  FEATURE_FLAGS_FILE: '.cosmos-migration/feature-flags.json'
+  CUTOVER_VALIDATION_MAX_AGE: '3600'
+  CUTOVER_MAX_SYNC_LAG: '60'
+  CUTOVER_SYNC_DRAIN_TIMEOUT: '300'
 }
 
 // A password only as a Key Vault reference, resolved by the platform with the identity.

@@ -14,6 +14,9 @@ export const moveStageSchema = z.strictObject({
   force: z.boolean().optional(),
 });
 
+/** GET /api/cutover and /api/flags take no query parameters. */
+export const noQuerySchema = z.strictObject({});
+
 export const rollbackSchema = z.strictObject({ reason });
 
 /** Who asked, for the audit: App Service authentication's principal, else the caller's key. */
