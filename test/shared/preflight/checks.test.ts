@@ -198,7 +198,8 @@ describe('target checks (real local Cosmos server)', () => {
     expect(byId['target.container.posts']!.reason).toBe(
       'index policy differs: lacks excluded path /sentiment/analysis/*; lacks excluded path /moderation/scores/*; ' +
         'lacks composite index (/engagement/popularityScore DESC, /timestamps/createdAt DESC); ' +
-        'lacks composite index (/engagement/popularityScore ASC, /timestamps/createdAt DESC)',
+        'lacks composite index (/engagement/popularityScore ASC, /timestamps/createdAt DESC); ' +
+        'lacks composite index (/timestamps/createdAt DESC, /id DESC)',
     );
     // An extra composite index only costs writes a little: a warning.
     expect(byId['target.container.users']).toMatchObject({
