@@ -12,13 +12,14 @@ import { mapConcurrent } from '../concurrency/limits';
 import { comments as commentEntity } from '../entities/comments';
 import { CosmosDocument, EntityModule } from '../entities/entity';
 import { posts as postEntity } from '../entities/posts';
-import { RowError } from '../entities/row-error';
 import { emailLookupKey, usernameLookupKey, users as userEntity, UserRow } from '../entities/users';
-import { cosmosId, timestamp } from '../entities/values';
+import { cosmosId } from '../entities/values';
+import { sortedCounts } from '../entities/vote-counts';
 import { voteKey, votes as voteEntity } from '../entities/votes';
-import { AppError, badRequest, conflict, notFound } from '../errors/app-error';
+import { AppError, conflict, notFound } from '../errors/app-error';
 import { tombstoneFor } from '../sync/tombstones';
 import { decodeContinuation, encodeContinuation } from './continuation';
+import { checked, idOf, invalid, modelTime, sourceTime, targetOf } from './inputs';
 import {
   Comment,
   CommentChanges,
@@ -85,8 +86,6 @@ interface VoteDocument extends CosmosDocument {
   timestamps: { createdAt: string | null };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const TARGET_TYPES: readonly string[] = ['post', 'comment'] satisfies VoteTargetType[];
 /** A write that raced another (etag moved, document created or removed meanwhile) is redone this often. */
 const WRITE_ATTEMPTS = 5;
 /** Deletions in flight per level of a cascade (comments, then each comment's votes). */
@@ -94,51 +93,14 @@ const DELETIONS_IN_FLIGHT = 4;
 
 const statusOf = (error: unknown) => (error as { code?: unknown }).code;
 
-const invalid = (message: string) => badRequest('INVALID_ARGUMENTS', message);
-
-/** Ids are the caller's UUIDs, lowercased as PostgreSQL prints them; anything else never reaches a URL. */
-function idOf(value: string, what: string): string {
-  if (typeof value !== 'string' || !UUID.test(value)) throw invalid(`${what} must be a UUID`);
-  return value.toLowerCase();
-}
-
-function targetOf(target: VoteTarget): { targetType: VoteTargetType; targetId: string } {
-  if (!TARGET_TYPES.includes(target.targetType))
-    throw invalid('targetType must be post or comment');
-  return { targetType: target.targetType, targetId: idOf(target.targetId, 'targetId') };
-}
-
-/** What the entity transforms reject (a too long lookup id, a bad timestamp) is the caller's input. */
-function checked<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    if (error instanceof RowError) throw invalid(error.message);
-    throw error;
-  }
-}
-
 /** The migration's own transform, so a document written here is the one a migration would write. */
 function documentsOf<Row>(entity: EntityModule<Row>, row: Row): CosmosDocument[] {
   return checked(() => entity.toDocuments(row));
 }
 
-/** A model timestamp as PostgreSQL's UTC text, which the transforms normalize as they do a row's. */
-const sourceTime = (value: string) => value.replace(/Z$/i, '+00');
-
-const modelTime = (value: string, field: string) =>
-  checked(() => timestamp(sourceTime(value), field)!);
-
 const ifMatch = (etag: string | undefined): RequestOptions => ({
   accessCondition: { type: 'IfMatch', condition: etag ?? '' },
 });
-
-/** JavaScript's default order (UTF-16 code units): the same in both stores. */
-function sortedCounts(counts: Record<string, number> | null | undefined): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(counts ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-  );
-}
 
 const later = (a: string | null, b: string) => (a !== null && a > b ? a : b);
 

@@ -1,8 +1,9 @@
 import type pg from 'pg';
-import { RowError } from '../entities/row-error';
 import { timestamp, uuid } from '../entities/values';
-import { badRequest, conflict, notFound } from '../errors/app-error';
+import { sortedCounts, totalVotes } from '../entities/vote-counts';
+import { conflict, notFound } from '../errors/app-error';
 import { decodeContinuation, encodeContinuation } from './continuation';
+import { idOf, invalid, modelTime, targetOf } from './inputs';
 import {
   Comment,
   CommentChanges,
@@ -27,40 +28,11 @@ import { AppRepository } from './repository';
 /** What `pg.Pool` and a checked-out client both run. */
 type Db = Pick<pg.PoolClient, 'query'>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const TARGET_TYPES: readonly string[] = ['post', 'comment'] satisfies VoteTargetType[];
-
 const UNIQUE_VIOLATION = '23505';
 /** Input PostgreSQL cannot take (a malformed value, a NUL in text): the caller's to fix. */
 const INVALID_INPUT = new Set(['22P02', '22007', '22008', '22021', '22001', '22003']);
 
-const invalid = (message: string) => badRequest('INVALID_ARGUMENTS', message);
 const pgCode = (error: unknown) => (error as { code?: unknown }).code;
-
-/** Rejected here, as the Cosmos adapter does, so that both stores answer a bad id alike. */
-function idOf(value: string, what: string): string {
-  if (typeof value !== 'string' || !UUID.test(value)) throw invalid(`${what} must be a UUID`);
-  return value.toLowerCase();
-}
-
-function targetOf(target: VoteTarget): { targetType: VoteTargetType; targetId: string } {
-  if (!TARGET_TYPES.includes(target.targetType))
-    throw invalid('targetType must be post or comment');
-  return { targetType: target.targetType, targetId: idOf(target.targetId, 'targetId') };
-}
-
-/**
- * A caller's timestamp, checked and normalized as the Cosmos adapter stores it; stored with
- * its `Z`, so the session's time zone cannot shift it.
- */
-function modelTime(value: string, field: string): string {
-  try {
-    return timestamp(String(value).replace(/Z$/i, '+00'), field)!;
-  } catch (error) {
-    if (error instanceof RowError) throw invalid(error.message);
-    throw error;
-  }
-}
 
 /** The row's timestamp text (see `asText`) as a model timestamp. */
 const time = (raw: string | null, field: string) => timestamp(raw, field);
@@ -70,16 +42,6 @@ const time = (raw: string | null, field: string) => timestamp(raw, field);
  * survive, and `timestamp()` normalizes the session's offset to UTC.
  */
 const asText = (column: string, alias: string) => `${column}::text AS ${alias}`;
-
-/** JavaScript's default order (UTF-16 code units), as the Cosmos adapter sorts them. */
-function sortedCounts(counts: Record<string, number> | null): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(counts ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-  );
-}
-
-const total = (counts: Record<string, number>) =>
-  Object.values(counts).reduce((sum, n) => sum + n, 0);
 
 /** Votes per type on each row of `alias`, as JSON text (parsed here, not by the pool's parser). */
 const voteCountsSql = (targetType: VoteTargetType, alias: string) => `
@@ -133,7 +95,7 @@ function toPost(row: PostRow): Post {
     title: row.title,
     content: row.content,
     commentCount: row.comment_count,
-    voteCount: total(voteCounts),
+    voteCount: totalVotes(voteCounts),
     voteCounts,
     createdAt: time(row.created_at, 'created_at'),
     updatedAt: time(row.updated_at, 'updated_at'),
@@ -175,7 +137,7 @@ function toComment(row: CommentRow): Comment {
     depth: row.depth,
     content: row.content,
     childCount: row.child_count,
-    voteCount: total(voteCounts),
+    voteCount: totalVotes(voteCounts),
     voteCounts,
     createdAt: time(row.created_at, 'created_at'),
     updatedAt: time(row.updated_at, 'updated_at'),
@@ -561,7 +523,7 @@ export class PostgresAppRepository implements AppRepository {
       [targetId, targetType],
     );
     const byType = sortedCounts(Object.fromEntries(rows.map((row) => [row.vote_type, row.n])));
-    return { total: total(byType), byType };
+    return { total: totalVotes(byType), byType };
   }
 
   // ---- locks and plumbing

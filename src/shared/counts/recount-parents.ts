@@ -9,6 +9,7 @@ import {
   CountsStore,
   StoredParent,
 } from './counts-store';
+import { sortedCounts, totalVotes } from '../entities/vote-counts';
 import { ChangedDocument, dirtyParents, ParentRef } from './parents';
 
 export interface RecountDeps {
@@ -55,10 +56,6 @@ const maxOf = (...values: (string | null | undefined)[]): string | null =>
     null,
   );
 
-/** A stable key order, so that an equal recount compares equal whatever order Cosmos keeps. */
-const sortedCounts = (counts: Record<string, number>): Record<string, number> =>
-  Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-
 /** The values the data model derives from a parent's children, by patch path. */
 export function derivedFields(
   ref: ParentRef,
@@ -66,7 +63,7 @@ export function derivedFields(
   tally: ChildTally,
 ): Record<string, unknown> {
   const byType = sortedCounts(tally.votes.byType);
-  const voteCount = Object.values(byType).reduce((sum, n) => sum + n, 0);
+  const voteCount = totalVotes(byType);
   if (ref.kind === 'post') {
     return {
       '/engagement/commentCount': tally.comments?.count ?? 0,

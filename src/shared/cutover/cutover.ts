@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { badRequest, conflict } from '../errors/app-error';
 import { FlagSnapshot, FlagStore } from '../flags/flag-store';
-import { allGuards, guardsFor } from './guards';
+import { allGuards, guardsFor, replayCheck } from './guards';
 import { CUTOVER_AUDIT_PK, CutoverAuditEntry, CutoverDeps, GuardCheck } from './ports';
 import {
   isStage,
@@ -270,16 +270,7 @@ async function waitForReplays(deps: CutoverDeps, waitMs: number): Promise<GuardC
   for (;;) {
     const pending = await deps.readings.pendingReplays();
     if (pending === 0 || Date.now() >= deadline)
-      return {
-        name: 'replay-queue',
-        ok: pending === 0,
-        figure: pending,
-        threshold: 0,
-        message:
-          pending === 0
-            ? 'no PostgreSQL write waits for replay'
-            : `${pending} PostgreSQL writes still wait for replay after ${Math.round(waitMs / 1000)} s`,
-      };
+      return replayCheck(pending, `after ${Math.round(waitMs / 1000)} s`);
     await sleep(REPLAY_POLL_MS);
   }
 }

@@ -107,8 +107,8 @@ async function syncLagGuard(
   };
 }
 
-async function replayGuard(readings: CutoverReadings): Promise<GuardCheck> {
-  const pending = await readings.pendingReplays();
+/** The replay queue's check; `still` words a count that outlived a wait. */
+export function replayCheck(pending: number, still = ''): GuardCheck {
   return {
     name: 'replay-queue',
     ok: pending === 0,
@@ -117,6 +117,10 @@ async function replayGuard(readings: CutoverReadings): Promise<GuardCheck> {
     message:
       pending === 0
         ? 'no PostgreSQL write waits for replay'
-        : `${pending} PostgreSQL writes wait for replay`,
+        : `${pending} PostgreSQL writes ${still ? `still wait for replay ${still}` : 'wait for replay'}`,
   };
+}
+
+async function replayGuard(readings: CutoverReadings): Promise<GuardCheck> {
+  return replayCheck(await readings.pendingReplays());
 }

@@ -9,16 +9,11 @@ import { voteKey } from '../../../src/shared/entities/votes';
 import { transformBatch } from '../../../src/shared/migration/transform-batch';
 import { SourceReader } from '../../../src/shared/postgres/source-reader';
 import { tombstoneFor } from '../../../src/shared/sync/tombstones';
+import { appError, appFixtures, at, freshRootComment } from '../../support/app-data';
 import { Doc, withoutSystem } from '../../support/counts';
 import { createWorld, TestWorld } from '../../support/engine';
 
 const TTL = 3600;
-
-/** Distinct, increasing model timestamps with microseconds (fixed width, UTC). */
-const at = (n: number) =>
-  `${new Date(Date.UTC(2031, 0, 1) + n * 1000).toISOString().slice(0, 19)}.${String((n * 37) % 1e6).padStart(6, '0')}Z`;
-
-const appError = (code: string, status: number) => expect.objectContaining({ code, status });
 
 describe('the Cosmos adapter of the application repository', () => {
   let world: TestWorld;
@@ -66,27 +61,7 @@ describe('the Cosmos adapter of the application repository', () => {
 
   const sql = (text: string, values: unknown[]) => world.source.query(text, values);
 
-  const newUser = async (name = `user-${randomUUID().slice(0, 8)}`) =>
-    repo.createUser({
-      id: randomUUID(),
-      username: name,
-      email: `${name}@example.com`,
-      passwordHash: `hash-of-${name}`,
-      createdAt: next(),
-    });
-
-  const newPost = async (authorId: string, createdAt = next()) =>
-    repo.createPost({ id: randomUUID(), authorId, title: 'a title', content: 'text', createdAt });
-
-  const newComment = async (postId: string, authorId: string, parentId: string | null = null) =>
-    repo.createComment({
-      id: randomUUID(),
-      postId,
-      authorId,
-      parentId,
-      content: 'a comment',
-      createdAt: next(),
-    });
+  const { newUser, newPost, newComment } = appFixtures(() => repo, next);
 
   const tombstoneOf = (deleted: Doc): Doc => ({
     ...tombstoneFor(deleted, TTL)!,
@@ -495,21 +470,7 @@ describe('the Cosmos adapter of the application repository', () => {
       const a1 = await newComment(post.id, author.id, a.id);
       const a1x = await newComment(post.id, author.id, a1.id);
       const b1 = await newComment(post.id, author.id, b.id);
-      expect(a).toEqual({
-        id: a.id,
-        postId: post.id,
-        authorId: author.id,
-        authorUsername: author.username,
-        parentId: null,
-        path: `${a.id}/`,
-        depth: 0,
-        content: 'a comment',
-        childCount: 0,
-        voteCount: 0,
-        voteCounts: {},
-        createdAt: a.createdAt,
-        updatedAt: a.createdAt,
-      });
+      expect(a).toEqual(freshRootComment(a, post, author));
       expect(a1x).toMatchObject({ parentId: a1.id, path: `${a.id}/${a1.id}/${a1x.id}/`, depth: 2 });
       const expected = [a, b, a1, a1x, b1].sort((x, y) => (x.path < y.path ? -1 : 1));
       expect(await repo.commentThread(post.id)).toEqual(expected);

@@ -6,13 +6,8 @@ import { Post } from '../../../src/shared/app-data/model';
 import { PostgresAppRepository } from '../../../src/shared/app-data/postgres-repository';
 import { createSourcePool } from '../../../src/shared/postgres/pool';
 import { initSource } from '../../../src/shared/source/schema';
+import { appError, appFixtures, at, freshRootComment } from '../../support/app-data';
 import { freshDatabase } from '../../support/servers';
-
-/** Distinct, increasing model timestamps with microseconds (fixed width, UTC). */
-const at = (n: number) =>
-  `${new Date(Date.UTC(2031, 0, 1) + n * 1000).toISOString().slice(0, 19)}.${String((n * 37) % 1e6).padStart(6, '0')}Z`;
-
-const appError = (code: string, status: number) => expect.objectContaining({ code, status });
 
 describe('the PostgreSQL adapter of the application repository', () => {
   let url: string;
@@ -34,44 +29,7 @@ describe('the PostgreSQL adapter of the application repository', () => {
   const sql = async <T = Record<string, unknown>>(text: string, values: unknown[] = []) =>
     (await pool.query(text, values)).rows as T[];
 
-  const newUser = async (name = `user-${randomUUID().slice(0, 8)}`) =>
-    repo.createUser({
-      id: randomUUID(),
-      username: name,
-      email: `${name}@example.com`,
-      passwordHash: `hash-of-${name}`,
-      createdAt: next(),
-    });
-
-  const newPost = async (authorId: string, createdAt = next(), title = 'a title') =>
-    repo.createPost({ id: randomUUID(), authorId, title, content: 'text', createdAt });
-
-  const newComment = async (postId: string, authorId: string, parentId: string | null = null) =>
-    repo.createComment({
-      id: randomUUID(),
-      postId,
-      authorId,
-      parentId,
-      content: 'a comment',
-      createdAt: next(),
-    });
-
-  const voteOn = (
-    userId: string,
-    targetType: 'post' | 'comment',
-    targetId: string,
-    postId: string,
-    voteType = 'like',
-  ) =>
-    repo.vote({
-      id: randomUUID(),
-      userId,
-      targetType,
-      targetId,
-      postId,
-      voteType,
-      createdAt: next(),
-    });
+  const { newUser, newPost, newComment, voteOn } = appFixtures(() => repo, next);
 
   const count = async (table: string, where: string, values: unknown[]) =>
     (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, values))[0]!
@@ -432,21 +390,7 @@ describe('the PostgreSQL adapter of the application repository', () => {
       const a1 = await newComment(post.id, author.id, a.id);
       const a2 = await newComment(post.id, author.id, a.id);
       const a1x = await newComment(post.id, author.id, a1.id);
-      expect(a).toEqual({
-        id: a.id,
-        postId: post.id,
-        authorId: author.id,
-        authorUsername: author.username,
-        parentId: null,
-        path: `${a.id}/`,
-        depth: 0,
-        content: 'a comment',
-        childCount: 0,
-        voteCount: 0,
-        voteCounts: {},
-        createdAt: a.createdAt,
-        updatedAt: a.createdAt,
-      });
+      expect(a).toEqual(freshRootComment(a, post, author));
       expect(a1x).toMatchObject({ parentId: a1.id, path: `${a.id}/${a1.id}/${a1x.id}/`, depth: 2 });
       await voteOn(voter.id, 'comment', a1.id, post.id, 'wow');
       await voteOn(author.id, 'comment', a1.id, post.id, 'angry');
