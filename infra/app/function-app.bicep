@@ -198,9 +198,30 @@ var appSettings = {
   COUNTS_RECONCILE_WINDOW: string(countsReconcileWindow)
   // Only read without App Configuration; set so that every setting the config reads is explicit.
   FEATURE_FLAGS_FILE: '.cosmos-migration/feature-flags.json'
+  // Migration.Enabled off pauses the workers: read at most every 5 s, a paused message sent back
+  // for 30 s, doubling per pause up to 5 minutes.
+  MIGRATION_FLAG_CACHE_SECONDS: '5'
+  MIGRATION_PAUSE_REQUEUE_SECONDS: '30'
+  MIGRATION_PAUSE_REQUEUE_MAX_SECONDS: '300'
   CUTOVER_VALIDATION_MAX_AGE: '3600'
   CUTOVER_MAX_SYNC_LAG: '60'
   CUTOVER_SYNC_DRAIN_TIMEOUT: '300'
+  CUTOVER_REPLAY_WAIT: '120'
+  APP_FLAGS_REFRESH: '30'
+  APP_METRICS_WINDOW: '60'
+  APP_METRICS_FLUSH: '10'
+  APP_METRICS_TTL: '604800'
+  REPLAY_SCHEDULE: '*/15 * * * * *'
+  REPLAY_BATCH: '100'
+  WATCHDOG_SCHEDULE: '0 * * * * *'
+  WATCHDOG_WINDOWS: '10'
+  WATCHDOG_GRACE: '120'
+  WATCHDOG_MIN_SAMPLES: '50'
+  WATCHDOG_FAILING_WINDOWS: '3'
+  WATCHDOG_COOLDOWN: '900'
+  WATCHDOG_MAX_ERROR_RATE: '0.05'
+  WATCHDOG_MAX_LATENCY_RATIO: '1.5'
+  WATCHDOG_MIN_CONSISTENCY: '0.95'
 }
 
 // A password only as a Key Vault reference, resolved by the platform with the identity.

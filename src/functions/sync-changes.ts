@@ -1,6 +1,7 @@
 import { app, InvocationContext, Timer } from '@azure/functions';
 import { functionsEngine } from '../shared/composition/functions-engine';
 import { AppError } from '../shared/errors/app-error';
+import { PAUSED_REASON } from '../shared/flags/migration-gate';
 import { catchUp } from '../shared/sync/catch-up';
 import { DEFAULT_CATCH_UP_ROUNDS } from '../shared/sync/inputs';
 import { syncStatus } from '../shared/sync/sync-status';
@@ -12,10 +13,19 @@ const IDLE_CODES = new Set(['SYNC_NOT_SET_UP', 'SYNC_STOPPED']);
  * Continuous sync on a schedule (SYNC_SCHEDULE, default every 10 s): rounds until caught up.
  * Rounds never overlap (the source's round lock); a failure is rethrown so the retry policy
  * runs it again, and a stop the operator must act on (lost slot, TRUNCATE) shows in GET /api/sync.
+ * While Migration.Enabled is off a tick applies nothing (the slot keeps the changes) but
+ * still reports the slot: a long pause retains WAL on the source.
  */
 export async function syncChanges(timer: Timer, context: InvocationContext): Promise<void> {
   const engine = functionsEngine();
   try {
+    const gate = await engine.migrationGate.read();
+    if (gate.staleBecause) context.warn(`sync-changes: ${gate.staleBecause}`);
+    if (!gate.open) {
+      context.log(`sync-changes skipped: ${PAUSED_REASON} (the slot keeps the changes)`);
+      await trackSlot(engine);
+      return;
+    }
     const result = await catchUp(engine.syncDeps(), DEFAULT_CATCH_UP_ROUNDS);
     if (result.changesRead > 0 || result.outcome !== 'caught-up') {
       context.log(

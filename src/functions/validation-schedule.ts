@@ -1,15 +1,23 @@
 import { app, InvocationContext, Timer } from '@azure/functions';
 import { functionsEngine } from '../shared/composition/functions-engine';
+import { PAUSED_REASON } from '../shared/flags/migration-gate';
 import { LogMetrics } from '../shared/observability/metrics';
 import { runValidationInline } from '../shared/validation/run-inline';
 
 /**
  * A sample validation on a schedule (VALIDATION_SCHEDULE, default every 6 hours), run within
  * the invocation so its verdict is known here: recorded as the latest validation and sent
- * as the `validation.consistencyRate` metric, on which an alert can fire.
+ * as the `validation.consistencyRate` metric, on which an alert can fire. Skipped while
+ * Migration.Enabled is off.
  */
 export async function validationSchedule(timer: Timer, context: InvocationContext): Promise<void> {
   const engine = functionsEngine();
+  const gate = await engine.migrationGate.read();
+  if (gate.staleBecause) context.warn(`validation-schedule: ${gate.staleBecause}`);
+  if (!gate.open) {
+    context.log(`scheduled validation skipped: ${PAUSED_REASON}`);
+    return;
+  }
   const { validation, migration } = engine.config;
   const summary = await runValidationInline(
     engine,

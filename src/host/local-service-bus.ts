@@ -111,7 +111,7 @@ export class LocalServiceBus {
       body: { body: message.body, enqueuedTimeUtc: new Date().toISOString() },
     });
     const queue: LocalQueue = {
-      sender: { send: (messages) => inner.send(messages.map(wrap)) },
+      sender: { send: (messages, options) => inner.send(messages.map(wrap), options) },
       enqueue: (messages) => inner.send(messages),
       async stop() {
         inner.stop();

@@ -180,8 +180,8 @@ describe('infra: Cosmos DB containers have one source of truth', () => {
     expect(bicepContainer(byName.users!, 'manual').properties.resource).not.toHaveProperty(
       'indexingPolicy',
     );
-    // Tombstones expire by their own ttl only where TTL is on.
-    for (const name of ['comments', 'votes']) {
+    // Tombstones (and the router's metric windows) expire by their own ttl only where TTL is on.
+    for (const name of ['comments', 'votes', 'migration']) {
       expect(bicepContainer(byName[name]!, 'manual').properties.resource).toMatchObject({
         defaultTtl: -1,
       });

@@ -1,9 +1,14 @@
 // What the counts tests share: deterministic randomness, documents as the feed would deliver
 // them, an independent recount of every parent, and shuffled, duplicated deliveries.
-import { Container } from '@azure/cosmos';
+import { ChangeFeedStartFrom, Container, CosmosClient, StatusCodes } from '@azure/cosmos';
+import { CosmosCountsStore } from '../../src/shared/counts/cosmos-counts-store';
+import { CosmosNamesStore } from '../../src/shared/counts/cosmos-names-store';
 import { CountsStore } from '../../src/shared/counts/counts-store';
+import { recountParentsOf } from '../../src/shared/counts/handle-batch';
+import { parseChangedDocuments } from '../../src/shared/counts/inputs';
 import { ChangedDocument } from '../../src/shared/counts/parents';
 import { recountParents, RecountResult } from '../../src/shared/counts/recount-parents';
+import { renameEmbedded } from '../../src/shared/counts/rename-embedded';
 
 export type Doc = ChangedDocument & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -112,3 +117,53 @@ export const sum = (
   results: RecountResult[],
   key: 'writes' | 'writeRu' | 'recountRu' | 'parents',
 ) => results.reduce((total, result) => total + result[key], 0);
+
+/**
+ * The three change-feed functions of docs/counts.md, run on demand instead of on a trigger's
+ * poll: `settle()` reads what the `users`, `comments` and `votes` feeds hold since its last call
+ * (since the beginning at first) and hands each page to the handler the function runs
+ * (`renameEmbedded`, `recountParentsOf`), until a round of the feeds brings nothing new (a
+ * recount's write to a comment, a rename's to a comment or vote, comes back through its feed).
+ * A handler's failure (a parent not recounted) fails the call. Returns the rounds that
+ * brought changes.
+ */
+export function changeFeedFunctions(client: CosmosClient, database: string, maxRounds = 10) {
+  const db = client.database(database);
+  const counts = new CosmosCountsStore(client, database);
+  const names = new CosmosNamesStore(client, database);
+  const feed = (container: string) =>
+    db.container(container).items.getChangeFeedIterator<Record<string, unknown>>({
+      changeFeedStartFrom: ChangeFeedStartFrom.Beginning(),
+      maxItemCount: 100,
+    });
+  const handlers: [ReturnType<typeof feed>, (page: unknown[]) => Promise<unknown>][] = [
+    [feed('users'), (page) => renameEmbedded({ names }, parseChangedDocuments(page))],
+    [feed('comments'), (page) => recountParentsOf({ counts }, page, 'counts-from-comments', log)],
+    [feed('votes'), (page) => recountParentsOf({ counts }, page, 'counts-from-votes', log)],
+  ];
+  const lines: string[] = [];
+  const log = {
+    log: (line: string) => lines.push(line),
+    error: (line: string) => lines.push(line),
+  };
+  return {
+    /** What the counts handlers logged. */
+    lines,
+    async settle(): Promise<number> {
+      for (let round = 0; round < maxRounds; round++) {
+        let changes = 0;
+        for (const [iterator, handle] of handlers) {
+          for (let pages = 0; ; pages++) {
+            if (pages >= 1_000) throw new Error('a change feed did not catch up in 1,000 pages');
+            const page = await iterator.readNext();
+            if (page.statusCode === StatusCodes.NotModified || page.result.length === 0) break;
+            changes += page.result.length;
+            await handle(page.result);
+          }
+        }
+        if (changes === 0) return round;
+      }
+      throw new Error(`the change feeds still brought changes after ${maxRounds} rounds`);
+    },
+  };
+}

@@ -1,12 +1,16 @@
 import { InvocationContext } from '@azure/functions';
-import { QueueMessage } from '../../src/shared/queue/queue';
+import { QueueMessage, SendOptions } from '../../src/shared/queue/queue';
 
 /** Stands in for Service Bus: keeps what was sent, so a test delivers it to the worker. */
 export class RecordingQueue<T> {
   sent: QueueMessage<T>[] = [];
+  /** The delay each message was sent with (messageId → ms), when it had one. */
+  delays = new Map<string, number>();
 
-  async send(messages: QueueMessage<T>[]): Promise<void> {
+  async send(messages: QueueMessage<T>[], options: SendOptions = {}): Promise<void> {
     this.sent.push(...messages);
+    if (options.delayMs)
+      for (const message of messages) this.delays.set(message.messageId, options.delayMs);
   }
 
   /** What was sent since the last take. */

@@ -19,7 +19,16 @@ import { voteKey, votes as voteEntity } from '../entities/votes';
 import { AppError, conflict, notFound } from '../errors/app-error';
 import { tombstoneFor } from '../sync/tombstones';
 import { decodeContinuation, encodeContinuation } from './continuation';
-import { checked, idOf, invalid, modelTime, sourceTime, targetOf } from './inputs';
+import {
+  checked,
+  idOf,
+  invalid,
+  isStorableText,
+  modelTime,
+  sourceTime,
+  storableText,
+  targetOf,
+} from './inputs';
 import {
   Comment,
   CommentChanges,
@@ -219,12 +228,17 @@ export class CosmosAppRepository implements AppRepository {
   // ---- users
 
   async createUser(user: NewUser): Promise<User> {
+    const id = idOf(user.id, 'id');
+    const createdAt = sourceTime(modelTime(user.createdAt, 'createdAt'));
+    storableText(user.username, 'username');
+    storableText(user.email, 'email');
+    storableText(user.passwordHash, 'passwordHash');
     const [document, ...lookups] = this.userDocuments({
-      id: idOf(user.id, 'id'),
+      id,
       username: user.username,
       email: user.email,
       password_hash: user.passwordHash,
-      created_at: sourceTime(user.createdAt),
+      created_at: createdAt,
     });
     await this.withLookups(lookups, () => createDocument(this.users, document, 'user'));
     return toUser(document);
@@ -237,6 +251,9 @@ export class CosmosAppRepository implements AppRepository {
 
   async updateUser(id: string, changes: UserChanges): Promise<User> {
     const userId = idOf(id, 'id');
+    storableText(changes.username, 'username');
+    storableText(changes.email, 'email');
+    storableText(changes.passwordHash, 'passwordHash');
     return retryOnEtag(async () => {
       const current = await this.requireUser(userId);
       const [document, ...lookups] = this.userDocuments({
@@ -260,6 +277,10 @@ export class CosmosAppRepository implements AppRepository {
   }
 
   async findCredentials(login: string): Promise<Credentials | null> {
+    // No username or e-mail holds a NUL or a lone surrogate (see storableText()), so no user has this login.
+    if (typeof login !== 'string' || !isStorableText(login)) {
+      return null;
+    }
     const candidates: [string, (user: UserDocument) => string][] = [
       [usernameLookupKey(login), (user) => usernameLookupKey(user.username)],
       [emailLookupKey(login), (user) => emailLookupKey(user.email)],
@@ -345,8 +366,11 @@ export class CosmosAppRepository implements AppRepository {
 
   async createPost(post: NewPost): Promise<Post> {
     const id = idOf(post.id, 'id');
-    const author = await this.requireUser(idOf(post.authorId, 'authorId'));
-    const createdAt = sourceTime(post.createdAt);
+    const authorId = idOf(post.authorId, 'authorId');
+    const createdAt = sourceTime(modelTime(post.createdAt, 'createdAt'));
+    const author = await this.requireUser(authorId);
+    storableText(post.title, 'title');
+    storableText(post.content, 'content');
     // The source's column defaults: what a migration of the new row would find.
     const [document] = documentsOf(postEntity, {
       id,
@@ -381,6 +405,8 @@ export class CosmosAppRepository implements AppRepository {
   async updatePost(id: string, changes: PostChanges): Promise<Post> {
     const postId = idOf(id, 'id');
     const updatedAt = modelTime(changes.updatedAt, 'updatedAt');
+    storableText(changes.title, 'title');
+    storableText(changes.content, 'content');
     return retryOnEtag(async () => {
       const post = await this.requirePost(postId);
       const operations: PatchOperation[] = [
@@ -483,13 +509,15 @@ export class CosmosAppRepository implements AppRepository {
   async createComment(comment: NewComment): Promise<Comment> {
     const id = idOf(comment.id, 'id');
     const postId = idOf(comment.postId, 'postId');
+    const authorId = idOf(comment.authorId, 'authorId');
     const parentId = comment.parentId === null ? null : idOf(comment.parentId, 'parentId');
+    const createdAt = sourceTime(modelTime(comment.createdAt, 'createdAt'));
     const [post, author, parent] = await Promise.all([
       this.requirePost(postId),
-      this.requireUser(idOf(comment.authorId, 'authorId')),
+      this.requireUser(authorId),
       parentId === null ? undefined : this.requireComment(postId, parentId),
     ]);
-    const createdAt = sourceTime(comment.createdAt);
+    storableText(comment.content, 'content');
     const [document] = documentsOf(commentEntity, {
       id,
       post_id: postId,
@@ -523,6 +551,7 @@ export class CosmosAppRepository implements AppRepository {
       set('/content', changes.content),
       set('/timestamps/updatedAt', modelTime(changes.updatedAt, 'updatedAt')),
     ];
+    storableText(changes.content, 'content');
     try {
       // Ids are UUIDs, a tombstone's id never one: whatever this id names is the comment.
       const { resource } = await this.comments
@@ -591,19 +620,23 @@ export class CosmosAppRepository implements AppRepository {
 
   async vote(vote: NewVote): Promise<Vote> {
     const { targetType, targetId } = targetOf(vote);
+    const userId = idOf(vote.userId, 'userId');
+    const id = idOf(vote.id, 'id');
+    const createdAt = sourceTime(modelTime(vote.createdAt, 'createdAt'));
     const [targetPk, voter] = await Promise.all([
       this.targetPartition(targetType, targetId, vote.postId),
-      this.requireUser(idOf(vote.userId, 'userId')),
+      this.requireUser(userId),
     ]);
+    storableText(vote.voteType, 'voteType');
     const [document] = documentsOf(voteEntity, {
-      id: idOf(vote.id, 'id'),
+      id,
       user_id: voter.id,
       username: voter.username,
       target_id: targetId,
       target_type: targetType,
       vote_type: vote.voteType,
       target_pk: targetPk,
-      created_at: sourceTime(vote.createdAt),
+      created_at: createdAt,
     }) as [VoteDocument];
     return toVote(await this.writeVote(document));
   }

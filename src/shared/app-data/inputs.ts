@@ -35,6 +35,30 @@ export function checked<T>(work: () => T): T {
 /** A model timestamp as PostgreSQL's UTC text, which the transforms normalize as they do a row's. */
 export const sourceTime = (value: string) => String(value).replace(/Z$/i, '+00');
 
-/** A caller's timestamp, checked and normalized as both stores keep it (UTC, with its `Z`). */
-export const modelTime = (value: string, field: string): string =>
-  checked(() => timestamp(sourceTime(value), field)!);
+/**
+ * A caller's timestamp, checked and normalized as both stores keep it (UTC, with its `Z`), and a
+ * real instant: 2031-02-30, month 13, 25:00, 23:59:60 or year 0 pass the text form alone, and
+ * PostgreSQL would refuse or roll them over.
+ */
+export function modelTime(value: string, field: string): string {
+  const time = checked(() => timestamp(sourceTime(value), field)!);
+  const date = new Date(time);
+  if (
+    time.startsWith('0000') ||
+    Number.isNaN(date.getTime()) ||
+    date.toISOString().slice(0, 19) !== time.slice(0, 19)
+  )
+    throw invalid(`${field} ${JSON.stringify(value)} is not a real date and time`);
+  return time;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Text both stores hold as given: PostgreSQL refuses a NUL, and UTF-8 (the driver, a lookup id) has no lone surrogate. */
+export const isStorableText = (value: string): boolean =>
+  !value.includes('\u0000') && !LONE_SURROGATE.test(value);
+
+export function storableText(value: string | undefined, field: string): void {
+  if (value !== undefined && !isStorableText(value))
+    throw invalid(`${field} holds a NUL or a lone surrogate`);
+}

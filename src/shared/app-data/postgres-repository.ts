@@ -1,9 +1,18 @@
 import type pg from 'pg';
-import { timestamp, uuid } from '../entities/values';
+import { emailLookupKey, usernameLookupKey } from '../entities/users';
+import { cosmosId, timestamp, uuid } from '../entities/values';
 import { sortedCounts, totalVotes } from '../entities/vote-counts';
 import { conflict, notFound } from '../errors/app-error';
 import { decodeContinuation, encodeContinuation } from './continuation';
-import { idOf, invalid, modelTime, targetOf } from './inputs';
+import {
+  checked,
+  idOf,
+  invalid,
+  isStorableText,
+  modelTime,
+  storableText,
+  targetOf,
+} from './inputs';
 import {
   Comment,
   CommentChanges,
@@ -33,6 +42,16 @@ const UNIQUE_VIOLATION = '23505';
 const INVALID_INPUT = new Set(['22P02', '22007', '22008', '22021', '22001', '22003']);
 
 const pgCode = (error: unknown) => (error as { code?: unknown }).code;
+
+/** A username or e-mail whose lookup id Cosmos could not hold (over 1,023 bytes) is refused, as there. */
+function lookupIds(changes: { username?: string; email?: string }): void {
+  checked(() => {
+    if (changes.username !== undefined) {
+      cosmosId(usernameLookupKey(changes.username), 'username lookup');
+    }
+    if (changes.email !== undefined) cosmosId(emailLookupKey(changes.email), 'email lookup');
+  });
+}
 
 /** The row's timestamp text (see `asText`) as a model timestamp. */
 const time = (raw: string | null, field: string) => timestamp(raw, field);
@@ -184,6 +203,10 @@ export class PostgresAppRepository implements AppRepository {
       user.passwordHash,
       modelTime(user.createdAt, 'createdAt'),
     ];
+    storableText(user.username, 'username');
+    storableText(user.email, 'email');
+    storableText(user.passwordHash, 'passwordHash');
+    lookupIds(user);
     const rows = await this.run<UserRow>(
       this.pool,
       `INSERT INTO users (id, username, email, password_hash, created_at)
@@ -205,6 +228,9 @@ export class PostgresAppRepository implements AppRepository {
 
   async updateUser(id: string, changes: UserChanges): Promise<User> {
     const userId = idOf(id, 'id');
+    storableText(changes.username, 'username');
+    storableText(changes.email, 'email');
+    storableText(changes.passwordHash, 'passwordHash');
     return this.transaction(async (db) => {
       const [row] = await this.run<UserRow>(
         db,
@@ -215,6 +241,7 @@ export class PostgresAppRepository implements AppRepository {
         'the username or e-mail is already taken',
       );
       if (!row) throw notFound('APP_NOT_FOUND', `user ${userId} not found`);
+      lookupIds(changes);
       if (changes.username !== undefined) {
         // posts.author_username is a copy the old application still reads: kept fresh.
         await db.query(
@@ -228,8 +255,11 @@ export class PostgresAppRepository implements AppRepository {
   }
 
   async findCredentials(login: string): Promise<Credentials | null> {
-    // No username or e-mail holds a NUL (PostgreSQL text cannot), so no user has this login.
-    if (typeof login !== 'string' || login.includes('\u0000')) return null;
+    // No username or e-mail holds a NUL (PostgreSQL text cannot) or a lone surrogate (see
+    // storableText(); the driver would send U+FFFD, another user's login), so no user has this login.
+    if (typeof login !== 'string' || !isStorableText(login)) {
+      return null;
+    }
     const { rows } = await this.pool.query<{ id: string; password_hash: string }>(
       `SELECT id, password_hash FROM users WHERE username = $1 OR email = $1
        ORDER BY username = $1 DESC LIMIT 1`,
@@ -246,6 +276,8 @@ export class PostgresAppRepository implements AppRepository {
     const createdAt = modelTime(post.createdAt, 'createdAt');
     return this.transaction(async (db) => {
       const author = await this.lockUser(db, authorId);
+      storableText(post.title, 'title');
+      storableText(post.content, 'content');
       // updated_at starts as created_at (not NOW()): the caller's time, on both stores.
       await this.run(
         db,
@@ -266,6 +298,8 @@ export class PostgresAppRepository implements AppRepository {
   async updatePost(id: string, changes: PostChanges): Promise<Post> {
     const postId = idOf(id, 'id');
     const updatedAt = modelTime(changes.updatedAt, 'updatedAt');
+    storableText(changes.title, 'title');
+    storableText(changes.content, 'content');
     return this.transaction(async (db) => {
       const updated = await this.run(
         db,
@@ -369,6 +403,7 @@ export class PostgresAppRepository implements AppRepository {
       await this.lockPost(db, postId);
       await this.lockUser(db, authorId);
       const parent = parentId === null ? null : await this.lockComment(db, postId, parentId);
+      storableText(comment.content, 'content');
       await this.run(
         db,
         `INSERT INTO comments (id, post_id, content, user_id, parent_id, path, depth,
@@ -394,6 +429,7 @@ export class PostgresAppRepository implements AppRepository {
     const commentId = idOf(id, 'id');
     const post = idOf(postId, 'postId');
     const updatedAt = modelTime(changes.updatedAt, 'updatedAt');
+    storableText(changes.content, 'content');
     return this.transaction(async (db) => {
       const updated = await this.run(
         db,
@@ -473,6 +509,7 @@ export class PostgresAppRepository implements AppRepository {
       if (postId === null) await this.lockPost(db, targetId);
       else await this.lockComment(db, postId, targetId);
       await this.lockUser(db, userId);
+      storableText(vote.voteType, 'voteType');
       // A changed vote keeps its row's id and created_at; only the type changes.
       const rows = await this.run<VoteRow>(
         db,

@@ -33,6 +33,7 @@ import path from 'node:path';
 import { AppConfigurationFlagStore } from '../flags/app-configuration-flag-store';
 import { FileFlagStore } from '../flags/file-flag-store';
 import { FlagStore } from '../flags/flag-store';
+import { createMigrationGate, MigrationGate } from '../flags/migration-gate';
 import { CosmosCutoverStore } from '../cosmos/cosmos-cutover-store';
 import { CutoverDeps } from '../cutover/ports';
 import { catchUp } from '../sync/catch-up';
@@ -40,6 +41,12 @@ import { DEFAULT_CATCH_UP_ROUNDS } from '../sync/inputs';
 import { syncHandOff } from '../sync/hand-off';
 import { syncStatus } from '../sync/sync-status';
 import { getValidation } from '../validation/validation-queries';
+import { OperationWindowStore } from '../app-data/operation-metrics';
+import { ReplayQueue } from '../app-data/replay-queue';
+import { replayWrites } from '../app-data/replay/replay-writes';
+import { CosmosMetricsStore } from '../cosmos/cosmos-metrics-store';
+import { CosmosReplayQueue } from '../cosmos/cosmos-replay-queue';
+import { AppDataParts, createAppDataParts, replayDepsOf } from './app-data';
 
 /** The engine's adapters, wired from the configuration; each client is created on first use. */
 export interface EngineQueues {
@@ -64,8 +71,16 @@ export interface Engine extends MigrationDeps, ValidationDeps {
   readonly names: NamesStore;
   /** The cutover flags: App Configuration when APP_CONFIGURATION_ENDPOINT is set, else a file. */
   readonly flags: FlagStore;
+  /** `Migration.Enabled` as the workers read it: through `flags`, cached briefly. */
+  readonly migrationGate: MigrationGate;
   /** What the stage controller reads, writes and judges. */
   cutoverDeps(): CutoverDeps;
+  /** Writes a store missed, waiting to be copied from the other (docs/cutover.md). */
+  readonly replayQueue: ReplayQueue;
+  /** The router's saved metric windows, which the watchdog judges. */
+  readonly metricsWindows: OperationWindowStore;
+  /** The application's data library on this engine's stores: both repositories and the router. */
+  readonly appData: AppDataParts;
   close(): Promise<void>;
 }
 
@@ -88,7 +103,11 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
   let counts: CosmosCountsStore | undefined;
   let names: CosmosNamesStore | undefined;
   let flags: FlagStore | undefined;
+  let migrationGate: MigrationGate | undefined;
   let cutoverStore: CosmosCutoverStore | undefined;
+  let replayQueue: CosmosReplayQueue | undefined;
+  let metricsWindows: CosmosMetricsStore | undefined;
+  let appData: AppDataParts | undefined;
   const budget = new RuBudget(config.migration.ruBudgetPerSecond);
   const inFlight = bulkCallsInFlight(config);
 
@@ -176,6 +195,10 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
         : new FileFlagStore(path.resolve(config.flags.file));
       return flags;
     },
+    get migrationGate() {
+      migrationGate ??= createMigrationGate(engine.flags, { cacheMs: config.pause.flagCacheMs });
+      return migrationGate;
+    },
     cutoverDeps() {
       cutoverStore ??= new CosmosCutoverStore(engine.cosmos, config.cosmos.database);
       const store = cutoverStore;
@@ -202,8 +225,9 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
               throw error;
             }
           },
-          pendingReplays: () => store.pendingReplays(),
+          pendingReplays: () => engine.replayQueue.pending(),
         },
+        replayNow: () => replayWrites(replayDepsOf(engine), config.replay.batch),
         sync: syncHandOff({
           // Lazily: a status read needs no source connection.
           stream: { tryLockRound: () => engine.changeStream.tryLockRound() },
@@ -213,6 +237,19 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
         }),
         thresholds: config.cutover,
       };
+    },
+    get replayQueue() {
+      replayQueue ??= new CosmosReplayQueue(engine.cosmos, config.cosmos.database);
+      return replayQueue;
+    },
+    get metricsWindows() {
+      metricsWindows ??= new CosmosMetricsStore(engine.cosmos, config.cosmos.database);
+      return metricsWindows;
+    },
+    get appData() {
+      requireSource();
+      appData ??= createAppDataParts(engine);
+      return appData;
     },
     get syncGate() {
       syncGate ??= createSyncGate(engine.syncDeps());
@@ -241,6 +278,7 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
     validationQueue: queues.validation,
     verifyTarget: (containers) => verifyTarget(engine.cosmos, config.cosmos.database, containers),
     async close() {
+      await appData?.close();
       await source?.close();
       await syncPool?.end();
       cosmos?.dispose();

@@ -117,10 +117,35 @@ const settingsSchema = z.object({
   APP_CONFIGURATION_ENDPOINT: z.url().optional(),
   // Without APP_CONFIGURATION_ENDPOINT the flags live in this file (local runs).
   FEATURE_FLAGS_FILE: z.string().min(1).default('.cosmos-migration/feature-flags.json'),
+  // Workers read Migration.Enabled at most this often per instance (seconds; 0: every message).
+  MIGRATION_FLAG_CACHE_SECONDS: positiveInt(5, 0, 300),
+  // While it is off a queue worker sends its message back to be delivered this much later,
+  // doubling with each pause of the same message up to the max (seconds).
+  MIGRATION_PAUSE_REQUEUE_SECONDS: positiveInt(30, 1, 3600),
+  MIGRATION_PAUSE_REQUEUE_MAX_SECONDS: positiveInt(300, 1, 24 * 3600),
   // A move forward needs a ready full validation at most this old, and the sync this close.
   CUTOVER_VALIDATION_MAX_AGE: positiveInt(3600, 60, 30 * 24 * 3600),
   CUTOVER_MAX_SYNC_LAG: positiveInt(60, 1, 24 * 3600),
   CUTOVER_SYNC_DRAIN_TIMEOUT: positiveInt(300, 10, 24 * 3600),
+  // A rollback from cosmos-primary waits this long for the replay queue to empty (seconds).
+  CUTOVER_REPLAY_WAIT: positiveInt(120, 1, 24 * 3600),
+  // The application's router re-reads the flags at most this often (seconds).
+  APP_FLAGS_REFRESH: positiveInt(30, 1, 3600),
+  // The router counts calls in windows this long, saved this often (seconds).
+  APP_METRICS_WINDOW: positiveInt(60, 1, 3600),
+  APP_METRICS_FLUSH: positiveInt(10, 1, 3600),
+  APP_METRICS_TTL: positiveInt(7 * 24 * 3600, 3600, 365 * 24 * 3600),
+  REPLAY_SCHEDULE: z.string().min(1).default('*/15 * * * * *'),
+  REPLAY_BATCH: positiveInt(100, 1, 10_000),
+  WATCHDOG_SCHEDULE: z.string().min(1).default('0 * * * * *'),
+  WATCHDOG_WINDOWS: positiveInt(10, 1, 1440),
+  WATCHDOG_GRACE: positiveInt(120, 0, 24 * 3600),
+  WATCHDOG_MIN_SAMPLES: positiveInt(50, 1, 10_000_000),
+  WATCHDOG_FAILING_WINDOWS: positiveInt(3, 1, 1440),
+  WATCHDOG_COOLDOWN: positiveInt(900, 0, 7 * 24 * 3600),
+  WATCHDOG_MAX_ERROR_RATE: z.coerce.number().min(0).max(1).default(0.05),
+  WATCHDOG_MAX_LATENCY_RATIO: z.coerce.number().min(1).default(1.5),
+  WATCHDOG_MIN_CONSISTENCY: z.coerce.number().min(0).max(1).default(0.95),
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: z.string().min(1).optional(),
   COSMOS_MIGRATION_DEBUG: z.stringbool().default(false),
@@ -146,10 +171,38 @@ const schema = settingsSchema.transform((env, ctx) => ({
   },
   appConfiguration: { endpoint: env.APP_CONFIGURATION_ENDPOINT },
   flags: { file: env.FEATURE_FLAGS_FILE },
+  pause: {
+    flagCacheMs: env.MIGRATION_FLAG_CACHE_SECONDS * 1000,
+    requeueDelayMs: env.MIGRATION_PAUSE_REQUEUE_SECONDS * 1000,
+    maxRequeueDelayMs:
+      Math.max(env.MIGRATION_PAUSE_REQUEUE_MAX_SECONDS, env.MIGRATION_PAUSE_REQUEUE_SECONDS) * 1000,
+  },
   cutover: {
     validationMaxAgeSeconds: env.CUTOVER_VALIDATION_MAX_AGE,
     maxSyncLagSeconds: env.CUTOVER_MAX_SYNC_LAG,
     syncDrainTimeoutMs: env.CUTOVER_SYNC_DRAIN_TIMEOUT * 1000,
+    replayWaitMs: env.CUTOVER_REPLAY_WAIT * 1000,
+  },
+  appData: {
+    flagsRefreshMs: env.APP_FLAGS_REFRESH * 1000,
+    metricsWindowSeconds: env.APP_METRICS_WINDOW,
+    metricsFlushMs: env.APP_METRICS_FLUSH * 1000,
+    metricsTtlSeconds: env.APP_METRICS_TTL,
+  },
+  replay: { schedule: env.REPLAY_SCHEDULE, batch: env.REPLAY_BATCH },
+  watchdog: {
+    schedule: env.WATCHDOG_SCHEDULE,
+    settings: {
+      windowSeconds: env.APP_METRICS_WINDOW,
+      windows: env.WATCHDOG_WINDOWS,
+      graceSeconds: env.WATCHDOG_GRACE,
+      minSamples: env.WATCHDOG_MIN_SAMPLES,
+      failingWindows: Math.min(env.WATCHDOG_FAILING_WINDOWS, env.WATCHDOG_WINDOWS),
+      cooldownSeconds: env.WATCHDOG_COOLDOWN,
+      maxErrorRate: env.WATCHDOG_MAX_ERROR_RATE,
+      maxLatencyRatio: env.WATCHDOG_MAX_LATENCY_RATIO,
+      minConsistency: env.WATCHDOG_MIN_CONSISTENCY,
+    },
   },
   observability: {
     appInsightsConnectionString: env.APPLICATIONINSIGHTS_CONNECTION_STRING,

@@ -2,10 +2,7 @@ import { Container, CosmosClient } from '@azure/cosmos';
 import { CUTOVER_AUDIT_PK, CutoverAuditEntry, CutoverAuditStore } from '../cutover/ports';
 import { MIGRATION_CONTAINER } from './containers';
 
-/** Failed PostgreSQL writes of cosmos-primary wait here, one document each, until replayed. */
-export const REPLAY_PK = 'replay';
-
-/** The cutover's audit trail and its replay queue's size, in the `migration` container. */
+/** The cutover's audit trail, in the `migration` container. */
 export class CosmosCutoverStore implements CutoverAuditStore {
   private readonly container: Container;
 
@@ -33,19 +30,6 @@ export class CosmosCutoverStore implements CutoverAuditStore {
       )
       .fetchAll();
     return resources.map(withoutSystemProperties);
-  }
-
-  async pendingReplays(): Promise<number> {
-    const { resources } = await this.container.items
-      .query<number>(
-        {
-          query: "SELECT VALUE COUNT(1) FROM c WHERE c.pk = @pk AND c.type = 'replayWrite'",
-          parameters: [{ name: '@pk', value: REPLAY_PK }],
-        },
-        { partitionKey: REPLAY_PK },
-      )
-      .fetchAll();
-    return resources[0] ?? 0;
   }
 }
 

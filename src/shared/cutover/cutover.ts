@@ -229,7 +229,10 @@ export async function rollback(deps: CutoverDeps, request: RollbackRequest): Pro
 
   const guards: GuardCheck[] = [];
   if (from === 'cosmos-primary' || from === null) {
-    const replay = await waitForReplays(deps, request.replayWaitMs ?? DEFAULT_REPLAY_WAIT_MS);
+    const replay = await waitForReplays(
+      deps,
+      request.replayWaitMs ?? deps.thresholds.replayWaitMs ?? DEFAULT_REPLAY_WAIT_MS,
+    );
     guards.push(replay);
     if (!replay.ok)
       return {
@@ -268,6 +271,7 @@ export async function rollback(deps: CutoverDeps, request: RollbackRequest): Pro
 async function waitForReplays(deps: CutoverDeps, waitMs: number): Promise<GuardCheck> {
   const deadline = Date.now() + waitMs;
   for (;;) {
+    await deps.replayNow?.();
     const pending = await deps.readings.pendingReplays();
     if (pending === 0 || Date.now() >= deadline)
       return replayCheck(pending, `after ${Math.round(waitMs / 1000)} s`);

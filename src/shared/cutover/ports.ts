@@ -8,7 +8,7 @@ export interface CutoverReadings {
   latestValidation(): Promise<ValidationSummary | null>;
   /** The sync's lag behind the source; `lagSeconds` null when it cannot be told (`reason`). */
   syncLag(): Promise<{ lagSeconds: number | null; reason?: string }>;
-  /** PostgreSQL writes that failed while Cosmos was primary and wait to be replayed. */
+  /** Writes one store missed that wait to be replayed (docs/cutover.md). */
   pendingReplays(): Promise<number>;
 }
 
@@ -59,6 +59,8 @@ export interface CutoverThresholds {
   /** The latest full validation must have finished at most this long ago. */
   validationMaxAgeSeconds: number;
   maxSyncLagSeconds: number;
+  /** How long a rollback from cosmos-primary waits for the replay queue to empty. */
+  replayWaitMs?: number;
 }
 
 export interface CutoverDeps {
@@ -67,5 +69,7 @@ export interface CutoverDeps {
   audit: CutoverAuditStore;
   sync: SyncHandOff;
   thresholds: CutoverThresholds;
+  /** One pass over the replay queue, run while a rollback waits for it to empty. */
+  replayNow?: () => Promise<unknown>;
   now?: () => Date;
 }

@@ -95,7 +95,7 @@ async function checkContainer(
         id,
         title,
         'warn',
-        `TTL is off, so the sync's tombstones of deleted ${definition.name} never expire: set the container's time to live to "on (no default)" (defaultTtl -1)`,
+        `TTL is off, so ${definition.name === 'migration' ? "the router's metric windows" : `the sync's tombstones of deleted ${definition.name}`} never expire: set the container's time to live to "on (no default)" (defaultTtl -1)`,
       );
     }
     if (container.partitionKeyVersion < definition.partitionKeyVersion) {

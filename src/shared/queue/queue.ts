@@ -4,7 +4,15 @@ export interface QueueMessage<T> {
   body: T;
 }
 
+export interface SendOptions {
+  /**
+   * Deliver no sooner than this many milliseconds from now (Service Bus
+   * `scheduledEnqueueTimeUtc`; a timer in the in-process queue). Absent or 0: at once.
+   */
+  delayMs?: number;
+}
+
 /** Sends work to the workers (Service Bus in Azure, an in-process queue locally). */
 export interface MessageQueue<T> {
-  send(messages: QueueMessage<T>[]): Promise<void>;
+  send(messages: QueueMessage<T>[], options?: SendOptions): Promise<void>;
 }

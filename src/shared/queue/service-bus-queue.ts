@@ -1,6 +1,6 @@
-import { ServiceBusClient, ServiceBusSender } from '@azure/service-bus';
+import { ServiceBusClient, ServiceBusMessage, ServiceBusSender } from '@azure/service-bus';
 import { TokenCredential } from '@azure/identity';
-import { MessageQueue, QueueMessage } from './queue';
+import { MessageQueue, QueueMessage, SendOptions } from './queue';
 
 export interface ServiceBusTarget {
   fullyQualifiedNamespace?: string;
@@ -17,14 +17,20 @@ export class ServiceBusQueue<T> implements MessageQueue<T> {
     private readonly credential: () => TokenCredential,
   ) {}
 
-  async send(messages: QueueMessage<T>[]): Promise<void> {
+  async send(messages: QueueMessage<T>[], options: SendOptions = {}): Promise<void> {
     const sender = this.senderFor();
+    // A delayed message is a scheduled one: kept by Service Bus, enqueued at that time.
+    const scheduled =
+      options.delayMs && options.delayMs > 0
+        ? { scheduledEnqueueTimeUtc: new Date(Date.now() + options.delayMs) }
+        : {};
     let batch = await sender.createMessageBatch();
     for (const message of messages) {
-      const serviceBusMessage = {
+      const serviceBusMessage: ServiceBusMessage = {
         messageId: message.messageId,
         body: message.body,
         contentType: 'application/json',
+        ...scheduled,
       };
       if (!batch.tryAddMessage(serviceBusMessage)) {
         await sender.sendMessages(batch);
