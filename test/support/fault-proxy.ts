@@ -3,7 +3,10 @@ import http, { IncomingHttpHeaders } from 'node:http';
 import net from 'node:net';
 
 export interface FaultRule {
-  status: 429 | 503 | 408 | 500;
+  /** The error answered; none: the request is forwarded, after `delayMs`. */
+  status?: 429 | 503 | 408 | 500;
+  /** How long the proxy holds a matching request before answering or forwarding it. */
+  delayMs?: number;
   retryAfterMs?: number;
   /** Inject on every Nth matching request (1: all of them). */
   every?: number;
@@ -78,11 +81,17 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const fault = pickFault(req);
-      if (fault) {
-        counts.injected += 1;
-        respondWithFault(res, fault);
+      if (fault) counts.injected += 1;
+      if (fault?.status !== undefined) {
+        const status = fault.status;
+        setTimeout(() => respondWithFault(res, { ...fault, status }), fault.delayMs ?? 0);
         return;
       }
+      if (fault?.delayMs) setTimeout(forwardRequest, fault.delayMs);
+      else forwardRequest();
+    });
+
+    function forwardRequest(): void {
       counts.forwarded += 1;
       const body = Buffer.concat(chunks);
       const headers = withoutHopHeaders(req.headers);
@@ -109,7 +118,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           respond(res, 502, { code: 'BadGateway', message: `fault proxy: ${error.message}` }, {});
       });
       forward.end(body);
-    });
+    }
   });
   // Longer than the SDK's idle sockets live, so the proxy never closes one under a request.
   server.keepAliveTimeout = 120_000;
@@ -161,7 +170,10 @@ function isDocumentWrite(req: {
   );
 }
 
-function respondWithFault(res: http.ServerResponse, fault: FaultRule): void {
+function respondWithFault(
+  res: http.ServerResponse,
+  fault: FaultRule & { status: NonNullable<FaultRule['status']> },
+): void {
   const retryAfterMs = fault.retryAfterMs ?? (fault.status === 429 ? 50 : undefined);
   const headers: Record<string, string> = {};
   if (retryAfterMs !== undefined) headers['x-ms-retry-after-ms'] = String(retryAfterMs);

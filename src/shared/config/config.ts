@@ -182,6 +182,7 @@ const schema = settingsSchema.transform((env, ctx) => ({
     maxSyncLagSeconds: env.CUTOVER_MAX_SYNC_LAG,
     syncDrainTimeoutMs: env.CUTOVER_SYNC_DRAIN_TIMEOUT * 1000,
     replayWaitMs: env.CUTOVER_REPLAY_WAIT * 1000,
+    watchdogCooldownSeconds: env.WATCHDOG_COOLDOWN,
   },
   appData: {
     flagsRefreshMs: env.APP_FLAGS_REFRESH * 1000,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { badRequest, conflict } from '../errors/app-error';
 import { FlagSnapshot, FlagStore } from '../flags/flag-store';
-import { allGuards, guardsFor, replayCheck } from './guards';
+import { allGuards, cooldownGuard, guardsFor, replayCheck } from './guards';
 import { CUTOVER_AUDIT_PK, CutoverAuditEntry, CutoverDeps, GuardCheck } from './ports';
 import {
   isStage,
@@ -54,8 +54,11 @@ export async function cutoverStatus(deps: CutoverDeps): Promise<CutoverStatus> {
   const now = deps.now?.() ?? new Date();
   const snapshot = await deps.flags.read();
   const { stage, cosmosReadPercent } = stageOf(snapshot);
+  const cooldown = deps.thresholds.watchdogCooldownSeconds ?? 0;
   const [guards, recentChanges] = await Promise.all([
-    allGuards(deps.readings, deps.thresholds, now),
+    allGuards(deps.readings, deps.thresholds, now).then(async (checks) =>
+      cooldown > 0 ? [...checks, await cooldownGuard(deps.audit, cooldown, now)] : checks,
+    ),
     deps.audit.recent(RECENT_CHANGES),
   ]);
   const index = stage === null ? -1 : stageIndex(stage);
@@ -144,6 +147,9 @@ export async function moveToStage(deps: CutoverDeps, request: MoveRequest): Prom
     deps.thresholds,
     now,
   );
+  const cooldown = deps.thresholds.watchdogCooldownSeconds ?? 0;
+  if (cooldown > 0 && (step > 0 || widening))
+    guards.push(await cooldownGuard(deps.audit, cooldown, now));
   const failing = guards.filter((guard) => !guard.ok).map((guard) => guard.name);
   if (failing.length > 0 && !request.force)
     return {

@@ -1,4 +1,4 @@
-import { CutoverReadings, CutoverThresholds, GuardCheck } from './ports';
+import { CutoverAuditStore, CutoverReadings, CutoverThresholds, GuardCheck } from './ports';
 import { Stage, stageIndex } from './stages';
 
 /**
@@ -123,4 +123,33 @@ export function replayCheck(pending: number, still = ''): GuardCheck {
 
 async function replayGuard(readings: CutoverReadings): Promise<GuardCheck> {
   return replayCheck(await readings.pendingReplays());
+}
+
+/** Audit entries searched for the watchdog's last rollback. */
+const COOLDOWN_LOOKBACK = 20;
+
+/**
+ * After the watchdog rolled back, the stage holds: a move forward within the cool-down is
+ * refused (unless forced), so that a failing stage is not retried into the same fault.
+ */
+export async function cooldownGuard(
+  audit: Pick<CutoverAuditStore, 'recent'>,
+  cooldownSeconds: number,
+  now: Date,
+): Promise<GuardCheck> {
+  const last = (await audit.recent(COOLDOWN_LOOKBACK)).find((e) => e.trigger === 'watchdog');
+  const sinceSeconds = last ? Math.round((now.getTime() - Date.parse(last.at)) / 1000) : null;
+  const ok = sinceSeconds === null || sinceSeconds >= cooldownSeconds;
+  return {
+    name: 'watchdog-cooldown',
+    ok,
+    figure: sinceSeconds,
+    threshold: cooldownSeconds,
+    message:
+      sinceSeconds === null
+        ? 'the watchdog has not rolled back'
+        : ok
+          ? `the watchdog rolled back ${sinceSeconds} s ago (cool-down ${cooldownSeconds} s over)`
+          : `the watchdog rolled back ${sinceSeconds} s ago: forward moves wait ${cooldownSeconds - sinceSeconds} s more (cool-down ${cooldownSeconds} s)`,
+  };
 }

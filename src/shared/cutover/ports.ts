@@ -21,7 +21,7 @@ export interface SyncHandOff {
 }
 
 export interface GuardCheck {
-  name: 'validation' | 'sync-lag' | 'replay-queue';
+  name: 'validation' | 'sync-lag' | 'replay-queue' | 'watchdog-cooldown';
   ok: boolean;
   /** The figure judged (a rate, seconds, a count), null when there is none. */
   figure: number | null;
@@ -61,6 +61,8 @@ export interface CutoverThresholds {
   maxSyncLagSeconds: number;
   /** How long a rollback from cosmos-primary waits for the replay queue to empty. */
   replayWaitMs?: number;
+  /** After the watchdog rolled back, moves forward wait this long (0: not at all). */
+  watchdogCooldownSeconds?: number;
 }
 
 export interface CutoverDeps {

@@ -23,7 +23,7 @@ export interface WatchdogSettings {
   minSamples: number;
   /** Roll back when at least this many judged windows fail. */
   failingWindows: number;
-  /** After rolling back, the watchdog does nothing for this long. */
+  /** After its rollback, moves forward are refused for this long (a guard of the controller). */
   cooldownSeconds: number;
   maxErrorRate: number;
   /** Cosmos's p99 latency may be at most this many times PostgreSQL's. */
@@ -67,6 +67,7 @@ export interface JudgedWindow {
 }
 
 export interface WatchdogReport {
+  /** `hold`: the windows fail but the rollback was refused (the replay queue did not empty). */
   action: 'rolled-back' | 'hold' | 'none';
   /** Why, in a sentence. */
   reason: string;
@@ -92,7 +93,8 @@ const merged = (windows: OperationWindow[], store: StoreName): StoreWindow => {
 /**
  * One look (the `rollback-watchdog` timer, every minute): judges the latest windows since the
  * last stage change and its grace, and rolls back to dual-write when enough of them fail. It
- * never moves forward, acts only beyond dual-write, and rests for a cool-down after acting.
+ * never moves forward and acts only beyond dual-write; after it acted the stage holds for the
+ * cool-down (the controller refuses forward moves).
  */
 export async function watchOnce(deps: WatchdogDeps): Promise<WatchdogReport> {
   const settings = deps.settings;
@@ -113,11 +115,6 @@ export async function watchOnce(deps: WatchdogDeps): Promise<WatchdogReport> {
 
   const [lastChange] = await deps.audit.recent(1);
   const changedAt = lastChange ? Date.parse(lastChange.at) : 0;
-  if (
-    lastChange?.trigger === 'watchdog' &&
-    now.getTime() - changedAt < settings.cooldownSeconds * 1000
-  )
-    return report('hold', `cooling down after the watchdog's rollback at ${lastChange.at}`);
 
   const windowMs = settings.windowSeconds * 1000;
   const latestEnd = Math.floor(now.getTime() / windowMs) * windowMs;
