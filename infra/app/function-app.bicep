@@ -188,6 +188,8 @@ var appSettings = {
   VALIDATION_CONSISTENCY_THRESHOLD: validationConsistencyThreshold
   VALIDATION_SCHEDULE: validationSchedule
   VALIDATION_SAMPLE_SIZE: string(validationSampleSize)
+  // The source stays live during validations: differences are looked at again after the sync's lag.
+  VALIDATION_RECHECK_SECONDS: '30'
   SYNC_QUEUE: syncQueueName
   SYNC_SCHEDULE: syncSchedule
   SYNC_MAX_CHANGES: string(syncMaxChanges)

@@ -25,6 +25,9 @@ export const cliOptions = {
   reason: { type: 'string' },
   percent: { type: 'string' },
   force: { type: 'boolean', default: false },
+  rate: { type: 'string' },
+  duration: { type: 'string' },
+  'max-in-flight': { type: 'string' },
 } as const;
 
 export type CliValues = ReturnType<typeof parseCli>['values'];

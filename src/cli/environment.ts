@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { AppConfig, parseConfig, Settings, useConfig } from '../shared/config/config';
 import { createCosmosClient } from '../shared/cosmos/client';
@@ -24,8 +25,8 @@ export const LOCAL_STATE_DIR = path.resolve('.cosmos-migration');
 
 /**
  * The settings, with local servers started for what the environment does not name: an embedded PostgreSQL whose data persists in .cosmos-migration/, and an
- * in-memory Cosmos server kept running between commands (the demo gets throw-away ones);
- * in local mode the command also creates the containers.
+ * in-memory Cosmos server kept running between commands (the demo gets throw-away ones, and
+ * a cutover flags file of its own); in local mode the command also creates the containers.
  */
 export async function resolveEnvironment(
   output: Output,
@@ -48,6 +49,18 @@ export async function resolveEnvironment(
       output.info(
         `local mode: embedded PostgreSQL at 127.0.0.1:${postgres.port} (data in ${path.relative(process.cwd(), dataDir)})`,
       );
+    }
+    if (needs.freshSource) {
+      // The demo's own flags, fresh each time (postgres-only), never the user's file or store;
+      // re-read every second, so its rehearsal's moves reach the router at once.
+      const flagsFile = path.join(LOCAL_STATE_DIR, `demo-flags-${process.pid}`, 'feature-flags.json');
+      const removeFlags = async () =>
+        fs.rmSync(path.dirname(flagsFile), { recursive: true, force: true });
+      await removeFlags();
+      stops.push(removeFlags);
+      overrides.FEATURE_FLAGS_FILE = flagsFile;
+      overrides.APP_CONFIGURATION_ENDPOINT = '';
+      overrides.APP_FLAGS_REFRESH = '1';
     }
     if (needs.target && needs.freshSource) {
       const cosmos = await startLocalCosmos();

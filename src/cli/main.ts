@@ -15,6 +15,7 @@ import { hostCommand } from './commands/host';
 import { syncCommand } from './commands/sync';
 import { cutoverCommand, flagsCommand, rollbackCommand } from './commands/cutover';
 import { localCosmosCommand } from './commands/local-cosmos';
+import { trafficCommand, trafficOptions } from './commands/traffic';
 import { EnvironmentNeeds, LOCAL_STATE_DIR, resolveEnvironment } from './environment';
 import { stopLocalCosmos } from '../shared/local/persistent-cosmos';
 import { createOutput, EXIT_FAILURE, EXIT_OK, reportFailure } from './output';
@@ -65,6 +66,12 @@ commands:
                             in cosmos-reads; --force overrides a failing guard, audited
   rollback --reason TEXT    back to dual-write (PostgreSQL serves reads and has every write)
   flags                     the migration's feature flags as stored (file or App Configuration)
+  traffic --rate N --duration S [--users U] [--seed X] [--max-in-flight M]
+                            the Social Pulse read/write mix (70 % reads) through the stage router,
+                            N operations/s for S seconds as up to U existing users (default 100);
+                            writes test users, posts, comments and votes into the stores the
+                            flags route to; per store calls, errors, p50/p95/p99, RU; exit 2
+                            when an operation failed in a store
 
 options: --json (one JSON document on stdout), -h/--help
 environment: DATABASE_URL, COSMOS_ENDPOINT, COSMOS_KEY, COSMOS_DATABASE (see README)
@@ -88,6 +95,7 @@ const NEEDS: Record<string, EnvironmentNeeds> = {
   cutover: { source: true, target: true },
   rollback: { source: true, target: true },
   flags: { source: false, target: false },
+  traffic: { source: true, target: true },
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -112,6 +120,8 @@ export async function main(argv: string[]): Promise<number> {
         'NOT_SUPPORTED',
         '--remote is not available yet; run the command in-process',
       );
+    // Checked before any local server starts.
+    const traffic = command === 'traffic' ? trafficOptions(values) : undefined;
     const env = await resolveEnvironment(output, needs);
     try {
       switch (command) {
@@ -195,6 +205,8 @@ export async function main(argv: string[]): Promise<number> {
           return await rollbackCommand(env, output, values.reason);
         case 'flags':
           return await flagsCommand(env, output);
+        case 'traffic':
+          return await trafficCommand(env, output, traffic!);
         default:
           return await statusCommand(env, output, rest[0]);
       }

@@ -35,7 +35,7 @@ export async function syncCommand(
 const MAX_PASSES = 100;
 
 /** catchUp, waiting here for the parts of fanned-out rounds (the in-process queue applies them). */
-async function catchUpHere(engine: LocalEngine): Promise<CatchUpResult> {
+export async function catchUpHere(engine: LocalEngine): Promise<CatchUpResult> {
   const total = emptyCatchUp();
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const result = await catchUp(engine.syncDeps(), DEFAULT_CATCH_UP_ROUNDS);

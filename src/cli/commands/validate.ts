@@ -1,5 +1,9 @@
 import { EntityName } from '../../shared/entities/entity';
-import { startValidation } from '../../shared/validation/start-validation';
+import { AppConfig } from '../../shared/config/config';
+import {
+  startValidation,
+  StartValidationOptions,
+} from '../../shared/validation/start-validation';
 import { validationIdSchema } from '../../shared/validation/inputs';
 import { getValidation, resumeValidation } from '../../shared/validation/validation-queries';
 import { ValidationSummary } from '../../shared/validation/validation-summary';
@@ -25,14 +29,7 @@ export async function validateCommand(
 ): Promise<number> {
   const engine = createLocalEngine(env.config);
   try {
-    const started = await startValidation(engine, {
-      entities: options.entities,
-      mode: options.sample === undefined ? 'full' : 'sample',
-      sampleSize: options.sample,
-      batchSize: options.batchSize ?? env.config.migration.batchSize,
-      threshold: env.config.validation.consistencyThreshold,
-      trigger: 'manual',
-    });
+    const started = await startValidation(engine, validationPlan(env.config, options));
     output.info(
       `validation ${started.validationId} (${started.mode}): ${started.batches} batches over ${started.entities.join(', ')}`,
     );
@@ -42,6 +39,27 @@ export async function validateCommand(
   } finally {
     await engine.close();
   }
+}
+
+function validationPlan(config: AppConfig, options: ValidateOptions): StartValidationOptions {
+  return {
+    entities: options.entities,
+    mode: options.sample === undefined ? 'full' : 'sample',
+    sampleSize: options.sample,
+    batchSize: options.batchSize ?? config.migration.batchSize,
+    threshold: config.validation.consistencyThreshold,
+    trigger: 'manual',
+  };
+}
+
+/** A validation run to its end on this engine's own queue, quietly (the demo's rehearsal). */
+export async function validateHere(
+  engine: LocalEngine,
+  options: ValidateOptions = {},
+): Promise<ValidationSummary> {
+  const started = await startValidation(engine, validationPlan(engine.config, options));
+  await engine.localValidationQueue.idle();
+  return getValidation(engine, started.validationId);
 }
 
 /** Resume passes at most: a later one only sends a census that ran before its ranges were done. */

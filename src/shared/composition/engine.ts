@@ -274,6 +274,7 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
       );
       return { slot: state.slot, startLsn: state.startLsn };
     },
+    recheckDelayMs: config.validation.recheckDelayMs,
     queue: queues.migration,
     validationQueue: queues.validation,
     verifyTarget: (containers) => verifyTarget(engine.cosmos, config.cosmos.database, containers),

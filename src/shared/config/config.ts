@@ -100,6 +100,9 @@ const settingsSchema = z.object({
   VALIDATION_CONSISTENCY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.99),
   VALIDATION_SCHEDULE: z.string().min(1).default('0 0 */6 * * *'),
   VALIDATION_SAMPLE_SIZE: positiveInt(1000, 1, 1_000_000),
+  // Differences are compared again this long after (seconds; 0: not): a write still in flight
+  // through the sync is not a difference. Set it above the sync's lag while the source is live.
+  VALIDATION_RECHECK_SECONDS: z.coerce.number().min(0).max(3600).default(0),
   SYNC_SCHEDULE: z.string().min(1).default('*/10 * * * * *'),
   SYNC_MAX_CHANGES: positiveInt(10_000, 100, 1_000_000),
   // A round with more changed keys than this is applied in parts over SYNC_QUEUE.
@@ -215,6 +218,7 @@ const schema = settingsSchema.transform((env, ctx) => ({
     consistencyThreshold: env.VALIDATION_CONSISTENCY_THRESHOLD,
     schedule: env.VALIDATION_SCHEDULE,
     sampleSize: env.VALIDATION_SAMPLE_SIZE,
+    recheckDelayMs: env.VALIDATION_RECHECK_SECONDS * 1000,
   },
   sync: {
     schedule: env.SYNC_SCHEDULE,

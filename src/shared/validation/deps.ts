@@ -17,4 +17,6 @@ export interface ValidationDeps {
   verifyTarget(containers: string[]): Promise<void>;
   /** Repairs go through the sync's apply path, with its rounds paused, while a sync follows. */
   syncGate: SyncGate;
+  /** Differences are compared again after this long (a live source's in-flight writes settle); 0: not. */
+  readonly recheckDelayMs?: number;
 }

@@ -24,6 +24,7 @@ export async function runValidationInline(
     validations: deps.validations,
     verifyTarget: (containers) => deps.verifyTarget(containers),
     syncGate: deps.syncGate,
+    ...(deps.recheckDelayMs !== undefined ? { recheckDelayMs: deps.recheckDelayMs } : {}),
     validationQueue: new InlineQueue<ValidationMessage>(async ({ body }) => {
       try {
         await validateBatch(inline, body);

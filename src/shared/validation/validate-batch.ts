@@ -8,6 +8,7 @@ import { asFailed } from '../jobs/failed-batch';
 import { errorMessage } from '../errors/app-error';
 import { transformBatch } from '../migration/transform-batch';
 import { countRange, takeCensus } from './census';
+import { recheckDifferences } from './recheck';
 import { ValidationDeps } from './deps';
 import { differingFields, fieldValues } from './compare';
 import {
@@ -49,7 +50,12 @@ export async function validateBatch(
   try {
     const entity = entityModule(batch.entity);
     const { result, stats } = await measureRequests(async () => {
-      const compared = await compareScope(deps, entity, batch.scope);
+      const compared = await recheckDifferences(
+        deps,
+        entity,
+        await compareScope(deps, entity, batch.scope),
+        deps.recheckDelayMs ?? 0,
+      );
       const repaired = validation.repair
         ? await repairDifferences(deps, entity, compared, validation.deleteExtras)
         : null;
