@@ -182,7 +182,9 @@ export async function rehearseCutover(
     await follower.stop();
     await follower.round();
     await replayWrites(replayDepsOf(engine), engine.config.replay.batch);
-    const final = rehearsalValidation(await validateHere(engine), false);
+    const finalSummary = await validateHere(engine);
+    if (process.env.DEBUG_REHEARSAL) console.error(JSON.stringify(Object.values(finalSummary.entities).flatMap((e) => e!.differences), null, 1));
+    const final = rehearsalValidation(finalSummary, false);
     ok &&= final.ready && trafficSummary.operations.serverErrors === 0;
     output.info(
       `  final full validation ${final.validationId}: ${final.ready ? 'READY' : 'NOT READY'}, consistency ${final.consistencyRate}` +
@@ -283,7 +285,7 @@ export function stepLine(step: RehearsalStep): string {
     : `from ${step.from ?? '?'}, no guard`;
   const { operations, stores } = step.traffic;
   const perStore = stores
-    ? `: ${storeLine('postgres', stores.postgres)}, ${storeLine('cosmos', stores.cosmos)}`
+    ? `: ${storeLine('postgres', stores.postgres)}; ${storeLine('cosmos', stores.cosmos)}`
     : '';
   return `  ${head.padEnd(24)} ${guards} | ${operations.completed} operations${perStore}`;
 }

@@ -119,7 +119,7 @@ const byCode = (counts: Record<string, number>) =>
 
 /** A store's figures on one line: calls, errors, p95 (the demo's step lines). */
 export const storeLine = (name: string, f: StoreFigures) =>
-  `${name} ${f.count} calls, ${f.errors} errors, p95 ${ms(f.p95Ms)}`;
+  `${name} ${f.count} calls ${f.errors} errors p95 ${ms(f.p95Ms)}`;
 
 export function trafficText(s: TrafficSummary): string {
   const op = s.operations;

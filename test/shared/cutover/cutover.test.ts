@@ -187,7 +187,7 @@ describe('the stage controller (flags in a file, audit in Cosmos)', () => {
 
   it('rolls back from cosmos-primary only once no PostgreSQL write waits for replay, then resumes the sync', async () => {
     const figures: Figures = { validation: validation(60), lagSeconds: 2, pendingReplays: 0 };
-    const { deps, calls } = await world(figures);
+    const { deps, calls, file } = await world(figures);
     for (const stage of ['dual-write', 'shadow-reads', 'cosmos-reads', 'cosmos-primary'])
       await move(deps, stage);
     figures.pendingReplays = 4;
@@ -204,6 +204,31 @@ describe('the stage controller (flags in a file, audit in Cosmos)', () => {
     });
     expect(calls).toEqual(['drainAndPause', 'resume']);
     expect((await cutoverStatus(deps)).stage).toBe('dual-write');
+    // The file holds Microsoft Feature Management's schema with dual-write's values; the read
+    // share's cohort settings stay on the switched-off flag for the next move forward.
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+      feature_management: { feature_flags: { id: string; enabled: boolean }[] };
+    };
+    expect(
+      Object.fromEntries(stored.feature_management.feature_flags.map((f) => [f.id, f.enabled])),
+    ).toEqual({
+      'Cutover.DualWrite': true,
+      'Cutover.ShadowReads': false,
+      'Cutover.CosmosReads': false,
+      'Cutover.CosmosWrites': false,
+    });
+    expect(
+      stored.feature_management.feature_flags.find((f) => f.id === 'Cutover.CosmosReads'),
+    ).toMatchObject({
+      conditions: {
+        client_filters: [
+          {
+            name: 'Microsoft.Targeting',
+            parameters: { Audience: { DefaultRolloutPercentage: 100 } },
+          },
+        ],
+      },
+    });
     expect(await rollback(deps, { reason: 'again', actor: 'test' })).toMatchObject({
       outcome: 'unchanged',
     });
