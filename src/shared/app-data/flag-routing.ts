@@ -1,6 +1,7 @@
 import {
   ConfigurationObjectFeatureFlagProvider,
   FeatureManager,
+  IFeatureFlagProvider,
 } from '@microsoft/feature-management';
 import { errorMessage } from '../errors/app-error';
 import { FLAG, FLAG_NAMES } from '../flags/feature-flags';
@@ -33,7 +34,8 @@ export interface FlagRoutingOptions {
   onReadError?: (message: string, fallback: boolean) => void;
 }
 
-const POSTGRES_ONLY: Routing = {
+/** Where the flags were never readable: as in postgres-only. */
+export const POSTGRES_ONLY: Routing = {
   primary: 'postgres',
   secondary: null,
   shadowReads: false,
@@ -73,8 +75,7 @@ export class FlagRouting implements RoutingSource {
     } catch (error) {
       const fallback = this.routing === undefined || this.routing.source === 'fallback';
       this.options.onReadError?.(
-        `the cutover flags at ${this.flags.location} cannot be read (${errorMessage(error)}); ` +
-          (fallback ? 'acting as in postgres-only' : 'keeping the flags read last'),
+        readErrorMessage(this.flags.location, errorMessage(error), fallback),
         fallback,
       );
       this.routing ??= POSTGRES_ONLY;
@@ -84,14 +85,34 @@ export class FlagRouting implements RoutingSource {
   }
 }
 
+/** What `onReadError` is told: the cause, and whether the router acts as in postgres-only. */
+export function readErrorMessage(location: string, cause: string, fallback: boolean): string {
+  return (
+    `the cutover flags at ${location} cannot be read (${cause}); ` +
+    (fallback ? 'acting as in postgres-only' : 'keeping the flags read last')
+  );
+}
+
 export async function routingOf(snapshot: FlagSnapshot): Promise<Routing> {
-  const manager = new FeatureManager(
+  return routingFrom(
     new ConfigurationObjectFeatureFlagProvider({
       feature_management: {
         feature_flags: FLAG_NAMES.map((name) => snapshot.flags[name].flag),
       },
     }),
   );
+}
+
+const ROUTING_FLAGS = [FLAG.dualWrite, FLAG.shadowReads, FLAG.cosmosWrites, FLAG.cosmosReads];
+
+/**
+ * The routing the flags of `provider` give (a flag it does not hold is off). The provider must
+ * not change under it: `readStore` evaluates later. A routing flag Feature Management rejects
+ * fails here, not in a request's `readStore`.
+ */
+export async function routingFrom(provider: IFeatureFlagProvider): Promise<Routing> {
+  await Promise.all(ROUTING_FLAGS.map((name) => provider.getFeatureFlag(name)));
+  const manager = new FeatureManager(provider);
   const [dualWrite, shadowReads, cosmosWrites] = await Promise.all([
     manager.isEnabled(FLAG.dualWrite),
     manager.isEnabled(FLAG.shadowReads),

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
+import { AppConfigurationRouting } from '../app-data/app-configuration-routing';
 import { CosmosAppRepository } from '../app-data/cosmos-repository';
 import { FlagRouting } from '../app-data/flag-routing';
 import { OperationMetrics } from '../app-data/operation-metrics';
@@ -10,6 +11,7 @@ import { ReplayDeps } from '../app-data/replay/replay-writes';
 import { AppRepository, StoreName } from '../app-data/repository';
 import { StageRouter } from '../app-data/stage-router';
 import { WatchdogDeps } from '../cutover/watchdog';
+import { sharedCredential } from '../identity/credential';
 import { createSourcePool } from '../postgres/pool';
 import { SyncStatus } from '../sync/records';
 import type { Engine } from './engine';
@@ -51,11 +53,16 @@ export function createAppDataParts(engine: Engine, warn: Warn = warnOnStderr): A
     onFlushError: (message) => warn('APP_METRICS_UNSAVED', `metric window not saved: ${message}`),
   });
   metrics.startFlushing(config.appData.metricsFlushMs);
-  const routing = new FlagRouting(engine.flags, {
-    refreshMs: config.appData.flagsRefreshMs,
-    onReadError: (message, fallback) =>
-      warn(fallback ? 'CUTOVER_FLAGS_FALLBACK' : 'CUTOVER_FLAGS_STALE', message),
-  });
+  const { endpoint } = config.appConfiguration;
+  const onReadError = (message: string, fallback: boolean) =>
+    warn(fallback ? 'CUTOVER_FLAGS_FALLBACK' : 'CUTOVER_FLAGS_STALE', message);
+  const routing = endpoint
+    ? new AppConfigurationRouting(endpoint, sharedCredential(), {
+        refreshMs: config.appData.flagsRefreshMs,
+        startupTimeoutMs: config.appData.flagsStartupTimeoutMs,
+        onReadError,
+      })
+    : new FlagRouting(engine.flags, { refreshMs: config.appData.flagsRefreshMs, onReadError });
   const router = new StageRouter({
     stores,
     routing,
