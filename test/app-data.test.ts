@@ -4,6 +4,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAppData } from '../src/app-data';
+import { createAppDataParts } from '../src/shared/composition/app-data';
 import { at } from './support/app-data';
 import { createWorld, TestWorld } from './support/engine';
 
@@ -62,5 +63,17 @@ describe('the cosmos-migration/app-data package export', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('says at startup, once, that without App Configuration the flags are a local file', async () => {
+    const missing = path.join(os.tmpdir(), `no-such-dir-${randomUUID()}`, 'flags.json');
+    const told: string[] = [];
+    const parts = createAppDataParts(world.engine({ FEATURE_FLAGS_FILE: missing }), (code, m) =>
+      told.push(`${code}: ${m}`),
+    );
+    await parts.close();
+    expect(told).toEqual([
+      `CUTOVER_FLAGS_LOCAL: APP_CONFIGURATION_ENDPOINT is not set: the cutover flags come from ${missing}, which does not exist: acting as in postgres-only`,
+    ]);
   });
 });

@@ -210,6 +210,8 @@ var appSettings = {
   CUTOVER_SYNC_DRAIN_TIMEOUT: '300'
   CUTOVER_REPLAY_WAIT: '120'
   APP_FLAGS_REFRESH: '30'
+  // A request waits at most this long for the first load of the flags from App Configuration.
+  APP_FLAGS_STARTUP_TIMEOUT: '5'
   APP_METRICS_WINDOW: '60'
   APP_METRICS_FLUSH: '10'
   APP_METRICS_TTL: '604800'

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import { AppConfigurationRouting } from '../app-data/app-configuration-routing';
@@ -56,6 +57,15 @@ export function createAppDataParts(engine: Engine, warn: Warn = warnOnStderr): A
   const { endpoint } = config.appConfiguration;
   const onReadError = (message: string, fallback: boolean) =>
     warn(fallback ? 'CUTOVER_FLAGS_FALLBACK' : 'CUTOVER_FLAGS_STALE', message);
+  // Said once, at startup: without App Configuration the stage is only what a local file says.
+  if (!endpoint)
+    warn(
+      'CUTOVER_FLAGS_LOCAL',
+      `APP_CONFIGURATION_ENDPOINT is not set: the cutover flags come from ${engine.flags.location}` +
+        (fs.existsSync(engine.flags.location)
+          ? ''
+          : ', which does not exist: acting as in postgres-only'),
+    );
   const routing = endpoint
     ? new AppConfigurationRouting(endpoint, sharedCredential(), {
         refreshMs: config.appData.flagsRefreshMs,

@@ -134,6 +134,9 @@ const settingsSchema = z.object({
   CUTOVER_REPLAY_WAIT: positiveInt(120, 1, 24 * 3600),
   // The application's router re-reads the flags at most this often (seconds).
   APP_FLAGS_REFRESH: positiveInt(30, 1, 3600),
+  // With App Configuration, a request waits at most this long for the flags' first load (seconds);
+  // until it succeeds the router acts as in postgres-only, trying again at most every APP_FLAGS_REFRESH.
+  APP_FLAGS_STARTUP_TIMEOUT: positiveInt(5, 1, 100),
   // The router counts calls in windows this long, saved this often (seconds).
   APP_METRICS_WINDOW: positiveInt(60, 1, 3600),
   APP_METRICS_FLUSH: positiveInt(10, 1, 3600),
@@ -189,6 +192,7 @@ const schema = settingsSchema.transform((env, ctx) => ({
   },
   appData: {
     flagsRefreshMs: env.APP_FLAGS_REFRESH * 1000,
+    flagsStartupTimeoutMs: env.APP_FLAGS_STARTUP_TIMEOUT * 1000,
     metricsWindowSeconds: env.APP_METRICS_WINDOW,
     metricsFlushMs: env.APP_METRICS_FLUSH * 1000,
     metricsTtlSeconds: env.APP_METRICS_TTL,
