@@ -25,6 +25,7 @@ export const cliOptions = {
   reason: { type: 'string' },
   percent: { type: 'string' },
   force: { type: 'boolean', default: false },
+  yes: { type: 'boolean', default: false },
   rate: { type: 'string' },
   duration: { type: 'string' },
   'max-in-flight': { type: 'string' },

@@ -53,7 +53,11 @@ export async function resolveEnvironment(
     if (needs.freshSource) {
       // The demo's own flags, fresh each time (postgres-only), never the user's file or store;
       // re-read every second, so its rehearsal's moves reach the router at once.
-      const flagsFile = path.join(LOCAL_STATE_DIR, `demo-flags-${process.pid}`, 'feature-flags.json');
+      const flagsFile = path.join(
+        LOCAL_STATE_DIR,
+        `demo-flags-${process.pid}`,
+        'feature-flags.json',
+      );
       const removeFlags = async () =>
         fs.rmSync(path.dirname(flagsFile), { recursive: true, force: true });
       await removeFlags();
@@ -61,6 +65,8 @@ export async function resolveEnvironment(
       overrides.FEATURE_FLAGS_FILE = flagsFile;
       overrides.APP_CONFIGURATION_ENDPOINT = '';
       overrides.APP_FLAGS_REFRESH = '1';
+      // Its validations run under traffic: a difference still there a second later counts.
+      overrides.VALIDATION_RECHECK_SECONDS = '1';
     }
     if (needs.target && needs.freshSource) {
       const cosmos = await startLocalCosmos();

@@ -66,7 +66,7 @@ commands:
                             in cosmos-reads; --force overrides a failing guard, audited
   rollback --reason TEXT    back to dual-write (PostgreSQL serves reads and has every write)
   flags                     the migration's feature flags as stored (file or App Configuration)
-  traffic --rate N --duration S [--users U] [--seed X] [--max-in-flight M]
+  traffic --rate N --duration S [--users U] [--seed X] [--max-in-flight M] [--yes]
                             the Social Pulse read/write mix (70 % reads) through the stage router,
                             N operations/s for S seconds as up to U existing users (default 100);
                             writes test users, posts, comments and votes into the stores the

@@ -1,25 +1,23 @@
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { replayWrites } from '../../shared/app-data/replay/replay-writes';
-import { replayDepsOf } from '../../shared/composition/app-data';
 import { moveToStage, MoveResult, rollback } from '../../shared/cutover/cutover';
 import { GuardCheck } from '../../shared/cutover/ports';
 import { Stage, stageOf } from '../../shared/cutover/stages';
-import { errorMessage } from '../../shared/errors/app-error';
-import { addCatchUp, CatchUpResult, emptyCatchUp } from '../../shared/sync/catch-up';
 import { startTraffic, TrafficRun, TrafficSummary } from '../../shared/traffic/run-traffic';
 import { ValidationSummary } from '../../shared/validation/validation-summary';
 import { Environment } from '../environment';
 import { createLocalEngine, LocalEngine } from '../local-engine';
 import { Output } from '../output';
-import { catchUpHere } from './sync';
+import { DemoBackground } from './demo-background';
 import { storeLine, trafficDepsOf, trafficText } from './traffic';
 import { validateHere } from './validate';
 
 /** The rehearsal's shape: modest, so the demo stays short on a small machine. */
 export const REHEARSAL = {
   stages: ['dual-write', 'shadow-reads', 'cosmos-reads'] as const satisfies readonly Stage[],
+  /** Cosmos's share of reads in cosmos-reads: a quarter of the acting users. */
+  cosmosReadPercent: 25,
   rate: 20,
   users: 100,
   seed: 1,
@@ -27,7 +25,8 @@ export const REHEARSAL = {
   dwellMs: 2_000,
   /** The traffic's own hard stop, should the rehearsal never stop it. */
   trafficMaxMs: 180_000,
-  syncIntervalMs: 500,
+  /** Between two passes of the background work (the host's timers run every few seconds). */
+  backgroundIntervalMs: 500,
 };
 
 const actor = () => `${os.userInfo().username}@${os.hostname()} (demo)`;
@@ -36,11 +35,14 @@ export interface RehearsalValidation {
   validationId: string;
   ready: boolean;
   consistencyRate: number;
+  totals: { checked: number; mismatched: number; missing: number; extra: number };
   /** The first full validation under live traffic was not ready; this one ran with it paused. */
   trafficPaused: boolean;
 }
 
 export interface RehearsalStep {
+  /** Since the rehearsal began, when the step (and its time in the stage) was done. */
+  atMs: number;
   action: 'move' | 'rollback';
   from: Stage | null;
   to: Stage;
@@ -54,82 +56,35 @@ export interface RehearsalStep {
 export interface RehearsalResult {
   ok: boolean;
   flagsFile: string;
+  durationMs: number;
   stagesReached: Stage[];
   steps: RehearsalStep[];
   finalStage: Stage | null;
-  finalValidation: RehearsalValidation | null;
-  sync: Pick<CatchUpResult, 'rounds' | 'changesRead' | 'rowErrors'>;
+  finalValidation: RehearsalValidation;
+  background: {
+    syncRounds: number;
+    changesApplied: number;
+    syncRowErrors: number;
+    parentsRecounted: number;
+    replayed: number;
+    errors: string[];
+  };
   traffic: TrafficSummary;
 }
 
 /**
- * Applies the sync in the background, as the host's timer does, one catch-up at a time; work
- * that must not overlap a round (a catch-up on demand, a stage move whose guard reads the
- * slot's lag) runs between two.
- */
-class SyncFollower {
-  readonly totals = emptyCatchUp();
-  lastError: string | null = null;
-  private chain: Promise<unknown> = Promise.resolve();
-  private stopped = false;
-  private readonly loop: Promise<void>;
-
-  constructor(
-    private readonly engine: LocalEngine,
-    private readonly intervalMs: number,
-  ) {
-    this.loop = this.follow();
-  }
-
-  exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(work);
-    this.chain = next.catch(() => undefined);
-    return next;
-  }
-
-  catchUp(): Promise<CatchUpResult> {
-    return this.exclusive(() => this.round());
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.loop;
-    await this.chain;
-  }
-
-  /** Inside `exclusive` only. */
-  async round(): Promise<CatchUpResult> {
-    const result = await catchUpHere(this.engine);
-    addCatchUp(this.totals, result);
-    return result;
-  }
-
-  private async follow(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        await this.catchUp();
-      } catch (error) {
-        this.lastError = errorMessage(error);
-      }
-      await sleep(this.intervalMs);
-    }
-  }
-}
-
-/**
- * The demo's cutover rehearsal, after the load and its validation: with the sync following
- * and traffic running through the router, moves postgres-only -> dual-write -> shadow-reads ->
- * cosmos-reads (each after a catch-up and a ready full validation), rolls back to dual-write,
+ * The demo's cutover rehearsal, after the load and its validation: with the function app's
+ * background work running (the sync, the counts functions, the replay; demo-background.ts)
+ * and traffic through the router, moves postgres-only -> dual-write -> shadow-reads ->
+ * cosmos-reads, each after a catch-up and a ready full validation, rolls back to dual-write,
  * then validates once more with the traffic stopped. Bounded: a few seconds per stage.
  */
-export async function rehearseCutover(
-  env: Environment,
-  output: Output,
-): Promise<RehearsalResult> {
+export async function rehearseCutover(env: Environment, output: Output): Promise<RehearsalResult> {
+  const started = performance.now();
   const engine = createLocalEngine(env.config);
   const deps = engine.cutoverDeps();
   const flagsFile = path.relative(process.cwd(), deps.flags.location) || deps.flags.location;
-  const follower = new SyncFollower(engine, REHEARSAL.syncIntervalMs);
+  const background = new DemoBackground(engine, REHEARSAL.backgroundIntervalMs);
   const traffic = startTraffic(trafficDepsOf(engine), {
     rate: REHEARSAL.rate,
     durationMs: REHEARSAL.trafficMaxMs,
@@ -138,102 +93,118 @@ export async function rehearseCutover(
   });
   const steps: RehearsalStep[] = [];
   const stagesReached: Stage[] = [];
+  const at = () => Math.round(performance.now() - started);
   let trafficSummary: TrafficSummary | undefined;
   output.info('');
   output.info(
     `cutover rehearsal: ${REHEARSAL.rate} operations/s through the router as up to ${REHEARSAL.users} users, ` +
-      `the sync following; flags in ${flagsFile}`,
+      `with the sync, the counts functions and the replay running; flags in ${flagsFile}`,
   );
   try {
     const start = stageOf(await deps.flags.read()).stage;
     if (start) stagesReached.push(start);
     let ok = true;
     for (const stage of REHEARSAL.stages) {
-      const validation = await readyValidation(engine, traffic, follower);
-      const move = await follower.exclusive(async () => {
-        await follower.round();
-        await replayWrites(replayDepsOf(engine), engine.config.replay.batch);
+      const validation = await readyValidation(engine, traffic, background);
+      // Right after a pass, with no sync round holding the slot while the guards read its lag.
+      const move = await background.exclusive(async () => {
+        await background.pass();
         return moveToStage(deps, {
           stage,
-          reason: `demo rehearsal: ${REHEARSAL.rate} operations/s of traffic, validation ${validation.validationId} ${validation.ready ? 'ready' : 'NOT ready'}`,
+          ...(stage === 'cosmos-reads' ? { percent: REHEARSAL.cosmosReadPercent } : {}),
+          reason: `demo rehearsal under ${REHEARSAL.rate} operations/s, validation ${validation.validationId} ${validation.ready ? 'ready' : 'NOT ready'}`,
           actor: actor(),
         });
       });
-      if (move.outcome === 'moved') {
+      const moved = move.outcome === 'moved';
+      if (moved) {
         stagesReached.push(stage);
         await sleep(REHEARSAL.dwellMs);
-      } else ok = false;
-      steps.push(stepOf('move', move, validation, traffic));
+      }
+      steps.push(stepOf('move', move, validation, traffic, at()));
       output.info(stepLine(steps.at(-1)!));
-      if (!ok) break;
+      if (!moved) {
+        ok = false;
+        break;
+      }
     }
     if (ok) {
       const back = await rollback(deps, {
-        reason: 'demo rehearsal: back to dual-write, as on a failing watchdog',
+        reason: 'demo rehearsal: back to dual-write, as an operator or the watchdog would',
         actor: actor(),
       });
       ok = back.outcome === 'moved';
       await sleep(REHEARSAL.dwellMs);
-      steps.push(stepOf('rollback', back, null, traffic));
+      steps.push(stepOf('rollback', back, null, traffic, at()));
       output.info(stepLine(steps.at(-1)!));
     }
     traffic.stop();
     trafficSummary = await traffic.done;
-    await follower.stop();
-    await follower.round();
-    await replayWrites(replayDepsOf(engine), engine.config.replay.batch);
-    const finalSummary = await validateHere(engine);
-    if (process.env.DEBUG_REHEARSAL) console.error(JSON.stringify(Object.values(finalSummary.entities).flatMap((e) => e!.differences), null, 1));
-    const final = rehearsalValidation(finalSummary, false);
+    await background.stop();
+    await background.pass();
+    const final = rehearsalValidation(await validateHere(engine), false);
     ok &&= final.ready && trafficSummary.operations.serverErrors === 0;
+    const finalStage = stageOf(await deps.flags.read()).stage;
     output.info(
-      `  final full validation ${final.validationId}: ${final.ready ? 'READY' : 'NOT READY'}, consistency ${final.consistencyRate}` +
-        ` (sync applied ${follower.totals.changesRead} changes in ${follower.totals.rounds} rounds)`,
+      `  ${seconds(at())} final full validation at ${finalStage ?? '?'}, traffic stopped: ` +
+        `${final.ready ? 'READY' : 'NOT READY'}, consistency ${final.consistencyRate} ` +
+        `(${final.totals.mismatched} mismatched, ${final.totals.missing} missing, ${final.totals.extra} extra of ${final.totals.checked})`,
+    );
+    output.info(
+      `  the sync applied ${background.sync.changesRead} changes in ${background.sync.rounds} rounds, ` +
+        `the counts functions rewrote ${background.recounted} parents, ${background.replayed} missed writes were replayed or left to the sync` +
+        (background.errors.length ? `; background errors: ${background.errors[0]}` : ''),
     );
     output.info(trafficText(trafficSummary));
     return {
       ok,
       flagsFile,
+      durationMs: at(),
       stagesReached,
       steps,
-      finalStage: stageOf(await deps.flags.read()).stage,
+      finalStage,
       finalValidation: final,
-      sync: {
-        rounds: follower.totals.rounds,
-        changesRead: follower.totals.changesRead,
-        rowErrors: follower.totals.rowErrors,
+      background: {
+        syncRounds: background.sync.rounds,
+        changesApplied: background.sync.changesRead,
+        syncRowErrors: background.sync.rowErrors,
+        parentsRecounted: background.recounted,
+        replayed: background.replayed,
+        errors: [...background.errors],
       },
       traffic: trafficSummary,
     };
   } finally {
     traffic.stop();
     if (!trafficSummary) await traffic.done.catch(() => undefined);
-    await follower.stop().catch(() => undefined);
+    await background.stop().catch(() => undefined);
     await engine.close();
   }
 }
 
 /**
- * The sync caught up and a full validation: first under the live traffic; when a write in
- * flight made it not ready (a row written after its range was read shows as missing), once
- * more with the traffic paused.
+ * The background caught up and a full validation under the live traffic (differences are
+ * looked at again after VALIDATION_RECHECK_SECONDS, the demo's 1 s); should a write in flight
+ * still make it not ready, once more with the traffic paused.
  */
 async function readyValidation(
   engine: LocalEngine,
   traffic: TrafficRun,
-  follower: SyncFollower,
+  background: DemoBackground,
 ): Promise<RehearsalValidation> {
-  await follower.catchUp();
+  await background.settle();
   const live = await validateHere(engine);
   if (live.ready) return rehearsalValidation(live, false);
   await traffic.pause();
   try {
-    await follower.catchUp();
+    await background.settle();
     return rehearsalValidation(await validateHere(engine), true);
   } finally {
     traffic.resume();
   }
 }
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1).padStart(5)} s`;
 
 const rehearsalValidation = (
   summary: ValidationSummary,
@@ -242,6 +213,12 @@ const rehearsalValidation = (
   validationId: summary.validationId,
   ready: summary.ready,
   consistencyRate: summary.consistencyRate,
+  totals: {
+    checked: summary.totals.checked,
+    mismatched: summary.totals.mismatched,
+    missing: summary.totals.missing,
+    extra: summary.totals.extra,
+  },
   trafficPaused,
 });
 
@@ -250,9 +227,11 @@ function stepOf(
   result: MoveResult,
   validation: RehearsalValidation | null,
   traffic: TrafficRun,
+  atMs: number,
 ): RehearsalStep {
   const { operations, stores } = traffic.snapshot();
   return {
+    atMs,
     action,
     from: result.from,
     to: result.to,
@@ -263,12 +242,22 @@ function stepOf(
   };
 }
 
-function guardText(guard: GuardCheck): string {
+function guardText(guard: GuardCheck, validation: RehearsalValidation | null): string {
   const mark = guard.ok ? '' : 'FAIL ';
-  if (guard.name === 'validation') return `${mark}validation ${guard.figure ?? '?'} s old`;
-  if (guard.name === 'sync-lag')
-    return `${mark}sync lag ${guard.figure === null ? '?' : Math.round(guard.figure * 10) / 10} s`;
-  return `${mark}replay queue ${guard.figure ?? '?'}`;
+  const figure = guard.figure === null ? '?' : String(Math.round(guard.figure * 10) / 10);
+  switch (guard.name) {
+    case 'validation':
+      return (
+        `${mark}validation ${validation?.ready === false ? 'NOT READY' : 'ready'}` +
+        `${validation?.trafficPaused ? ' (traffic paused)' : ''} ${figure} s old`
+      );
+    case 'sync-lag':
+      return `${mark}sync lag ${figure} s`;
+    case 'replay-queue':
+      return `${mark}replay queue ${figure}`;
+    default:
+      return guard.ok ? `${guard.name} ok` : `FAIL ${guard.name}: ${guard.message}`;
+  }
 }
 
 /** One line per step: the stage, its guards' figures, the traffic so far per store. */
@@ -277,15 +266,12 @@ export function stepLine(step: RehearsalStep): string {
     step.action === 'rollback'
       ? `rollback -> ${step.to}`
       : `${step.outcome === 'moved' ? '->' : `${step.outcome.toUpperCase()}:`} ${step.to}`;
-  const validation = step.validation
-    ? `${step.validation.ready ? 'ready' : 'NOT READY'}${step.validation.trafficPaused ? ' (traffic paused)' : ''}, `
-    : '';
   const guards = step.guards.length
-    ? `${validation}${step.guards.map(guardText).join(', ')}`
+    ? step.guards.map((guard) => guardText(guard, step.validation)).join(', ')
     : `from ${step.from ?? '?'}, no guard`;
   const { operations, stores } = step.traffic;
   const perStore = stores
     ? `: ${storeLine('postgres', stores.postgres)}; ${storeLine('cosmos', stores.cosmos)}`
     : '';
-  return `  ${head.padEnd(24)} ${guards} | ${operations.completed} operations${perStore}`;
+  return `  ${seconds(step.atMs)} ${head.padEnd(23)} ${guards} | ${operations.completed} operations${perStore}`;
 }

@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { Engine } from '../../shared/composition/engine';
 import { stageOf } from '../../shared/cutover/stages';
+import { isLoopback } from '../../shared/cosmos/client';
 import { badRequest } from '../../shared/errors/app-error';
 import { TRAFFIC_LIMITS } from '../../shared/traffic/inputs';
 import { OPERATION_KINDS } from '../../shared/traffic/mix';
@@ -16,6 +18,8 @@ export interface TrafficCommandOptions {
   users?: number;
   seed?: number;
   maxInFlight?: number;
+  /** Writes into stores that are not on this machine too. */
+  yes?: boolean;
 }
 
 /** The command line's options, checked: --rate and --duration are required. */
@@ -40,7 +44,19 @@ export function trafficOptions(values: CliValues): TrafficCommandOptions {
     ...(options.users !== undefined ? { users: options.users } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {}),
+    ...(values.yes === true ? { yes: true } : {}),
   };
+}
+
+/** The stores off this machine the traffic would write its synthetic data into. */
+export function remoteStores(config: Environment['config']): string[] {
+  const remote: string[] = [];
+  const source = config.source.url ? new URL(config.source.url).hostname : 'localhost';
+  if (!isLoopback(`postgres://${source.includes(':') ? `[${source}]` : source}`))
+    remote.push(`PostgreSQL at ${source}`);
+  if (config.cosmos.endpoint && !isLoopback(config.cosmos.endpoint))
+    remote.push(`Cosmos at ${new URL(config.cosmos.endpoint).hostname}`);
+  return remote;
 }
 
 /** The traffic's view of an engine: its router (as each acting user), figures and flags. */
@@ -64,6 +80,13 @@ export async function trafficCommand(
   options: TrafficCommandOptions,
 ): Promise<number> {
   const { rate, durationSeconds } = options;
+  const remote = remoteStores(env.config);
+  if (remote.length > 0 && !options.yes)
+    throw badRequest(
+      'TRAFFIC_NOT_LOCAL',
+      `traffic writes synthetic users, posts, comments and votes into ${remote.join(' and ')}: ` +
+        'pass --yes to rehearse against them (never against production data)',
+    );
   const engine = createLocalEngine(env.config);
   const abort = new AbortController();
   const interrupt = () => abort.abort();
@@ -71,8 +94,10 @@ export async function trafficCommand(
   process.once('SIGTERM', interrupt);
   const tty = Boolean(process.stderr.isTTY) && !output.json;
   try {
+    const flags = engine.flags.location;
+    const where = /^https?:/.test(flags) ? flags : path.relative(process.cwd(), flags) || flags;
     output.info(
-      `traffic: ${rate} operations/s for ${durationSeconds} s through the router (flags: ${engine.flags.location})`,
+      `traffic: ${rate} operations/s for ${durationSeconds} s through the router (flags: ${where})`,
     );
     const summary = await runTraffic(trafficDepsOf(engine), {
       rate,

@@ -1,9 +1,6 @@
 import { EntityName } from '../../shared/entities/entity';
 import { AppConfig } from '../../shared/config/config';
-import {
-  startValidation,
-  StartValidationOptions,
-} from '../../shared/validation/start-validation';
+import { startValidation, StartValidationOptions } from '../../shared/validation/start-validation';
 import { validationIdSchema } from '../../shared/validation/inputs';
 import { getValidation, resumeValidation } from '../../shared/validation/validation-queries';
 import { ValidationSummary } from '../../shared/validation/validation-summary';

@@ -30,6 +30,7 @@ import { CountsStore } from '../counts/counts-store';
 import { CosmosNamesStore } from '../counts/cosmos-names-store';
 import { NamesStore } from '../counts/names-store';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfigurationFlagStore } from '../flags/app-configuration-flag-store';
 import { FileFlagStore } from '../flags/file-flag-store';
 import { FlagStore } from '../flags/flag-store';
@@ -39,6 +40,7 @@ import { CutoverDeps } from '../cutover/ports';
 import { catchUp } from '../sync/catch-up';
 import { DEFAULT_CATCH_UP_ROUNDS } from '../sync/inputs';
 import { syncHandOff } from '../sync/hand-off';
+import { stopSync } from '../sync/stop-sync';
 import { syncStatus } from '../sync/sync-status';
 import { getValidation } from '../validation/validation-queries';
 import { OperationWindowStore } from '../app-data/operation-metrics';
@@ -83,6 +85,10 @@ export interface Engine extends MigrationDeps, ValidationDeps {
   readonly appData: AppDataParts;
   close(): Promise<void>;
 }
+
+/** How often, and how far apart, the sync's lag is read while a round holds the slot. */
+const LAG_ATTEMPTS = 5;
+const LAG_RETRY_MS = 400;
 
 /** Bulk calls in flight for the whole process: every batch's share, lent to the others. */
 export const bulkCallsInFlight = (config: AppConfig): number =>
@@ -207,19 +213,29 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
         audit: store,
         readings: {
           async latestValidation() {
-            const id = await engine.validations.latestValidationId();
+            // The guard judges full validations: a scheduled sample since does not hide one.
+            const id = await engine.validations.latestValidationId('full');
             return id ? getValidation(engine, id) : null;
           },
           async syncLag() {
             try {
-              const report = await syncStatus(engine.syncDeps());
-              if (report.state.status === 'paused')
-                return { lagSeconds: null, reason: 'the sync is paused (cosmos-primary)' };
-              if (report.slotError) return { lagSeconds: null, reason: report.slotError.message };
-              return {
-                lagSeconds: report.slot?.lagSeconds ?? null,
-                reason: 'the slot reports no lag',
-              };
+              // A round holding the slot hides its lag for a moment: looked at a few times.
+              for (let attempt = 1; ; attempt++) {
+                const report = await syncStatus(engine.syncDeps());
+                if (report.state.status === 'paused')
+                  return { lagSeconds: null, reason: 'the sync is paused (cosmos-primary)' };
+                if (report.slotError) return { lagSeconds: null, reason: report.slotError.message };
+                const lagSeconds = report.slot?.lagSeconds ?? null;
+                if (lagSeconds !== null) return { lagSeconds };
+                if (!report.slot?.active || attempt >= LAG_ATTEMPTS)
+                  return {
+                    lagSeconds: null,
+                    reason: report.slot?.active
+                      ? `a sync round held the slot each of ${LAG_ATTEMPTS} times its lag was read`
+                      : 'the slot reports no lag',
+                  };
+                await sleep(LAG_RETRY_MS);
+              }
             } catch (error) {
               if (error instanceof AppError) return { lagSeconds: null, reason: error.message };
               throw error;
@@ -234,6 +250,7 @@ export function createEngine(config: AppConfig, queues: EngineQueues): Engine {
           syncStore: engine.syncStore,
           catchUp: () => catchUp(engine.syncDeps(), DEFAULT_CATCH_UP_ROUNDS),
           drainTimeoutMs: config.cutover.syncDrainTimeoutMs,
+          stop: () => stopSync({ capture: engine.changeStream, syncStore: engine.syncStore }),
         }),
         thresholds: config.cutover,
       };

@@ -11,6 +11,7 @@ import { DocumentWriter } from './document-writer';
 import { StateContainer } from './state-container';
 
 const LATEST = { id: 'validation-latest', pk: 'validations' };
+const LATEST_FULL = { id: 'validation-latest-full', pk: 'validations' };
 
 export class CosmosValidationStore implements ValidationStore {
   private readonly state: StateContainer;
@@ -79,12 +80,15 @@ export class CosmosValidationStore implements ValidationStore {
     return resource!;
   }
 
-  async latestValidationId(): Promise<string | undefined> {
-    const latest = await this.state.read<{ validationId: string }>(LATEST.id, LATEST.pk);
+  async latestValidationId(mode?: 'full'): Promise<string | undefined> {
+    const pointer = mode === 'full' ? LATEST_FULL : LATEST;
+    const latest = await this.state.read<{ validationId: string }>(pointer.id, pointer.pk);
     return latest?.validationId;
   }
 
-  async setLatestValidation(validationId: string): Promise<void> {
+  async setLatestValidation(validationId: string, mode: string): Promise<void> {
     await this.state.upsert({ ...LATEST, type: 'validationPointer', validationId });
+    if (mode === 'full')
+      await this.state.upsert({ ...LATEST_FULL, type: 'validationPointer', validationId });
   }
 }

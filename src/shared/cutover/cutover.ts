@@ -170,6 +170,7 @@ export async function moveToStage(deps: CutoverDeps, request: MoveRequest): Prom
     await deps.sync.resume();
     sync.resumed = true;
   }
+  if (target === 'cosmos-only') sync.stopped = await deps.sync.stop();
   const audit = auditEntry({
     at: now,
     actor: request.actor,

@@ -116,8 +116,8 @@ export function replayCheck(pending: number, still = ''): GuardCheck {
     threshold: 0,
     message:
       pending === 0
-        ? 'no PostgreSQL write waits for replay'
-        : `${pending} PostgreSQL writes ${still ? `still wait for replay ${still}` : 'wait for replay'}`,
+        ? 'no missed write waits for replay'
+        : `${pending} missed writes ${still ? `still wait for replay ${still}` : 'wait for replay'}`,
   };
 }
 

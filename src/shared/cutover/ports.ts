@@ -4,7 +4,7 @@ import { Stage } from './stages';
 
 /** The figures the guards judge. */
 export interface CutoverReadings {
-  /** The newest full or sample validation, summarised; null when none was run. */
+  /** The newest full validation, summarised; null when none was run. */
   latestValidation(): Promise<ValidationSummary | null>;
   /** The sync's lag behind the source; `lagSeconds` null when it cannot be told (`reason`). */
   syncLag(): Promise<{ lagSeconds: number | null; reason?: string }>;
@@ -18,6 +18,8 @@ export interface SyncHandOff {
   drainAndPause(): Promise<{ changesApplied: number }>;
   /** Applies again from where it paused. */
   resume(): Promise<void>;
+  /** The end (cosmos-only): drops the slot and the publication, so the source keeps no WAL for it. */
+  stop(): Promise<{ droppedSlot: boolean }>;
 }
 
 export interface GuardCheck {
@@ -44,7 +46,11 @@ export interface CutoverAuditEntry {
   guards: GuardCheck[];
   /** What the watchdog saw, for its moves. */
   evidence?: unknown;
-  sync?: { paused?: { changesApplied: number }; resumed?: boolean };
+  sync?: {
+    paused?: { changesApplied: number };
+    resumed?: boolean;
+    stopped?: { droppedSlot: boolean };
+  };
 }
 
 export const CUTOVER_AUDIT_PK = 'cutover';

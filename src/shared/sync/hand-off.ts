@@ -13,6 +13,8 @@ export interface HandOffDeps {
   catchUp: () => Promise<CatchUpResult>;
   /** How long a drain may take before the move is refused. */
   drainTimeoutMs: number;
+  /** Drops the slot and the publication (`stopSync`). */
+  stop: () => Promise<{ tearDown: { droppedSlot: boolean } }>;
 }
 
 const RETRY_MS = 1_000;
@@ -48,6 +50,16 @@ export function syncHandOff(deps: HandOffDeps): SyncHandOff {
     },
     async resume() {
       await setStatus(deps, 'following');
+    },
+    async stop() {
+      try {
+        return { droppedSlot: (await deps.stop()).tearDown.droppedSlot };
+      } catch (error) {
+        // No sync was ever set up here: there is no slot to keep WAL.
+        if (error instanceof AppError && error.code === 'SYNC_NOT_SET_UP')
+          return { droppedSlot: false };
+        throw error;
+      }
     },
   };
 }

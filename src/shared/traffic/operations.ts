@@ -66,7 +66,9 @@ export function planOperation(kind: OperationKind, ctx: OperationContext): Plann
     case 'globalFeed':
       return plan(kind, async () => {
         const next = known.feedContinuation && choose.chance(0.3) ? known.feedContinuation : null;
-        const page = await ctx.data(actor().id).globalFeed({ limit: FEED_PAGE, continuation: next });
+        const page = await ctx
+          .data(actor().id)
+          .globalFeed({ limit: FEED_PAGE, continuation: next });
         for (const item of page.items) known.learnPost(item);
         known.feedContinuation = page.continuation;
       });

@@ -149,22 +149,30 @@ export function startTraffic(deps: TrafficDeps, options: TrafficOptions): Traffi
     summarize(settings, maxInFlight, choose.seed, state, loop, totals, deps);
 
   const launch = async () => {
-    const planned = planOperation(choose.weighted(MIX), ctx);
+    let kind = choose.weighted(MIX);
     try {
+      const planned = planOperation(kind, ctx);
+      kind = planned.kind;
       await planned.run();
-      totals.ok(planned.kind);
+      totals.ok(kind);
     } catch (error) {
-      totals.failed(planned.kind, error);
+      totals.failed(kind, error);
     }
   };
 
   const done = (async () => {
     state.stage.atStart = await readStage(deps);
-    state.setup = await learnExisting(ctx, settings, () => state.stopped || Boolean(signal?.aborted));
+    state.setup = await learnExisting(
+      ctx,
+      settings,
+      () => state.stopped || Boolean(signal?.aborted),
+    );
     // The setup's shadow reads are compared before the figures start.
     if (deps.settled) await withTimeout(deps.settled(), settings.drainMs);
     state.baseline = deps.metrics?.totals();
-    const timer = onProgress ? setInterval(() => onProgress(snapshot()), settings.progressMs) : undefined;
+    const timer = onProgress
+      ? setInterval(() => onProgress(snapshot()), settings.progressMs)
+      : undefined;
     timer?.unref();
     try {
       if (!state.stopped) await loop.run(launch);
@@ -178,6 +186,8 @@ export function startTraffic(deps: TrafficDeps, options: TrafficOptions): Traffi
     return snapshot();
   })();
 
+  // Handled here too: a caller that never awaits `done` (it stopped early) gets no crash.
+  done.catch(() => undefined);
   return {
     done,
     snapshot,

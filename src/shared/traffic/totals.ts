@@ -67,7 +67,10 @@ export class ClientTotals {
       ok: sum((f) => f.ok),
       clientErrors: sum((f) => f.clientErrors),
       serverErrors: sum((f) => f.serverErrors),
-      reads: sum((f) => f.count, (k) => !isWrite(k)),
+      reads: sum(
+        (f) => f.count,
+        (k) => !isWrite(k),
+      ),
       writes: sum((f) => f.count, isWrite),
     };
   }

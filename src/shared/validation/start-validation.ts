@@ -87,7 +87,8 @@ export async function startValidation(
     validation.rangesDone[entity] = 0;
   }
   await deps.validations.createValidation(validation, batches);
-  if (options.mode !== 'window') await deps.validations.setLatestValidation(validationId);
+  if (options.mode !== 'window')
+    await deps.validations.setLatestValidation(validationId, options.mode);
   // The census is sent by the last range batch to finish (or by a resume).
   await deps.validationQueue.send(
     batches

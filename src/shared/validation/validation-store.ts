@@ -23,6 +23,7 @@ export interface ValidationStore {
   /** Counts one more finished range batch of the entity, atomically; the updated record. */
   countRangeDone(validationId: string, entity: EntityName): Promise<ValidationRecord>;
   /** The newest full or sample validation, for reports. */
-  latestValidationId(): Promise<string | undefined>;
-  setLatestValidation(validationId: string): Promise<void>;
+  /** The newest validation started (of `mode` full, when asked: what the cutover's guard judges). */
+  latestValidationId(mode?: 'full'): Promise<string | undefined>;
+  setLatestValidation(validationId: string, mode: string): Promise<void>;
 }

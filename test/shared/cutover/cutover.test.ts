@@ -66,6 +66,10 @@ describe('the stage controller (flags in a file, audit in Cosmos)', () => {
       resume: async () => {
         calls.push('resume');
       },
+      stop: async () => {
+        calls.push('stop');
+        return { droppedSlot: true };
+      },
     };
     const deps: CutoverDeps = {
       flags: new FileFlagStore(file),
@@ -100,7 +104,12 @@ describe('the stage controller (flags in a file, audit in Cosmos)', () => {
       expect(result).toMatchObject({ outcome: 'moved', to: stage });
       expect((await cutoverStatus(deps)).stage).toBe(stage);
     }
-    expect(calls).toEqual(['drainAndPause']);
+    // The sync drains and pauses at cosmos-primary; at the end its slot is dropped.
+    expect(calls).toEqual(['drainAndPause', 'stop']);
+    expect((await deps.audit.recent(1))[0]).toMatchObject({
+      to: 'cosmos-only',
+      sync: { stopped: { droppedSlot: true } },
+    });
     const flags = JSON.parse(fs.readFileSync(file, 'utf8')).feature_management.feature_flags;
     expect(
       Object.fromEntries(flags.map((f: { id: string; enabled: boolean }) => [f.id, f.enabled])),

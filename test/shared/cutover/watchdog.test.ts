@@ -64,7 +64,11 @@ describe('the rollback watchdog (windows and audit in Cosmos, flags in a file)',
       ),
       readings,
       audit: new CosmosCutoverStore(client, database),
-      sync: { drainAndPause: async () => ({ changesApplied: 0 }), resume: async () => undefined },
+      sync: {
+        drainAndPause: async () => ({ changesApplied: 0 }),
+        resume: async () => undefined,
+        stop: async () => ({ droppedSlot: false }),
+      },
       thresholds: {
         validationMaxAgeSeconds: 3600,
         maxSyncLagSeconds: 60,

@@ -52,10 +52,7 @@ describe('traffic through the stage router (real PostgreSQL and Cosmos)', () => 
 
   beforeAll(async () => {
     world = await createWorld('traffic');
-    flagsFile = path.join(
-      fs.mkdtempSync(path.join(os.tmpdir(), 'traffic-')),
-      'feature-flags.json',
-    );
+    flagsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'traffic-')), 'feature-flags.json');
   });
   afterAll(() => world?.close());
 
@@ -90,10 +87,7 @@ describe('traffic through the stage router (real PostgreSQL and Cosmos)', () => 
     expect(op.writes / op.completed).toBeLessThan(0.45);
 
     // Each write PostgreSQL took went to Cosmos after it; no read did (no shadow reads yet).
-    const writesOk = OPERATION_KINDS.filter(isWrite).reduce(
-      (n, k) => n + summary.byKind[k].ok,
-      0,
-    );
+    const writesOk = OPERATION_KINDS.filter(isWrite).reduce((n, k) => n + summary.byKind[k].ok, 0);
     const cosmos = summary.stores!.cosmos;
     expect(cosmos.count).toBeGreaterThanOrEqual(writesOk);
     expect(cosmos.count).toBeLessThanOrEqual(op.writes);
