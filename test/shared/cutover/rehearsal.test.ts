@@ -1,17 +1,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trafficDepsOf } from '../../../src/cli/commands/traffic';
 import { LocalEngine } from '../../../src/cli/local-engine';
-import { AppData } from '../../../src/shared/app-data/stage-router';
 import { replayWrites } from '../../../src/shared/app-data/replay/replay-writes';
 import { replayDepsOf, watchdogDepsOf } from '../../../src/shared/composition/app-data';
 import { cutoverStatus, moveToStage, rollback } from '../../../src/shared/cutover/cutover';
 import { Stage } from '../../../src/shared/cutover/stages';
 import { watchOnce } from '../../../src/shared/cutover/watchdog';
 import { startMigration } from '../../../src/shared/migration/start-migration';
+import { startTraffic, TrafficSummary } from '../../../src/shared/traffic/run-traffic';
 import { seedSource } from '../../../src/shared/source/seed';
 import { catchUp } from '../../../src/shared/sync/catch-up';
 import { stopSync } from '../../../src/shared/sync/stop-sync';
@@ -78,91 +78,54 @@ describe('a cutover rehearsal with traffic running (real stores, sync, faults)',
     await cosmosProxy?.stop();
   });
 
-  /** Social Pulse requests through the router, about 20 a second, until stopped. */
-  function startTraffic() {
-    const errors: string[] = [];
+  /**
+   * The traffic generator's Social Pulse mix through the router (open loop, 25 operations a
+   * second), beside what the function app runs: sync rounds and the counts functions.
+   */
+  function startRehearsalTraffic() {
+    const run = startTraffic(trafficDepsOf(engine), {
+      rate: 25,
+      durationMs: 600_000,
+      users: 50,
+      seed: 7,
+      maxInFlight: 100,
+    });
     /** The background sync's and counts' failures: expected while Cosmos fails. */
     const backgroundErrors: string[] = [];
-    let done = 0;
     let stopped = false;
-    const users: string[] = [];
-    const posts: string[] = [];
-    const loop = (async () => {
-      const { rows } = await world.source.query<{ id: string }>(
-        'SELECT id FROM users ORDER BY id LIMIT 10',
-      );
-      users.push(...rows.map((r) => r.id));
-      const { rows: seeded } = await world.source.query<{ id: string }>(
-        'SELECT id FROM posts ORDER BY id LIMIT 10',
-      );
-      posts.push(...seeded.map((r) => r.id));
-      // The sync timer and the counts functions, as the function app runs them beside the traffic.
-      const background = (async () => {
-        for (let round = 0; !stopped && round < 10_000; round++) {
-          await catchUp(engine.syncDeps(), 5).catch((error: Error) =>
-            backgroundErrors.push(`sync: ${error.message}`),
-          );
-          await counts
-            .settle()
-            .catch((error: Error) => backgroundErrors.push(`counts: ${error.message}`));
-          await sleep(300);
-        }
-      })();
-      for (let i = 0; !stopped && i < 100_000; i++) {
-        const user = users[i % users.length]!;
-        const data: AppData = engine.appData.router.as(user);
-        const post = posts[(i * 7) % posts.length]!;
-        const now = new Date().toISOString().replace('Z', '000Z');
-        const op = i % 10;
-        try {
-          if (op < 5) await data.getPost(post);
-          else if (op === 5) await data.globalFeed({ limit: 10 });
-          else if (op === 6) await data.commentThread(post);
-          else if (op === 7) {
-            const created = await data.createPost({
-              id: randomUUID(),
-              authorId: user,
-              title: `rehearsal ${i}`,
-              content: 'traffic',
-              createdAt: now,
-            });
-            posts.push(created.id);
-          } else if (op === 8)
-            await data.createComment({
-              id: randomUUID(),
-              postId: post,
-              authorId: user,
-              parentId: null,
-              content: `comment ${i}`,
-              createdAt: now,
-            });
-          else
-            await data.vote({
-              id: randomUUID(),
-              userId: user,
-              targetType: 'post',
-              targetId: post,
-              voteType: ['like', 'love', 'wow'][i % 3]!,
-              createdAt: now,
-            });
-          done++;
-        } catch (error) {
-          errors.push(`${op}: ${(error as Error).message}`);
-        }
-        await sleep(50);
+    const background = (async () => {
+      for (let round = 0; !stopped && round < 10_000; round++) {
+        await catchUp(engine.syncDeps(), 5).catch((error: Error) =>
+          backgroundErrors.push(`sync: ${error.message}`),
+        );
+        await counts
+          .settle()
+          .catch((error: Error) => backgroundErrors.push(`counts: ${error.message}`));
+        await sleep(300);
       }
-      await background;
     })();
     return {
-      errors,
       backgroundErrors,
-      done: () => done,
       async stop() {
         stopped = true;
-        await loop;
+        run.stop();
+        const summary = await run.done;
+        await background;
         await engine.appData.router.settled();
+        return summary;
       },
     };
+  }
+
+  /** The sync caught up, whether or not the background's round holds the slot right now. */
+  async function caughtUp() {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const { outcome } = await catchUp(engine.syncDeps(), 50);
+      if (outcome === 'caught-up') return;
+      expect(outcome).toBe('busy');
+      await sleep(200);
+    }
+    throw new Error('the sync did not catch up in 50 attempts');
   }
 
   /**
@@ -173,8 +136,7 @@ describe('a cutover rehearsal with traffic running (real stores, sync, faults)',
   async function readyForMove(exact = false) {
     await replayWrites(replayDepsOf(engine), 500);
     const status = await engine.syncStore.get();
-    if (status?.status !== 'paused')
-      expect((await catchUp(engine.syncDeps(), 50)).outcome).toBe('caught-up');
+    if (status?.status !== 'paused') await caughtUp();
     await counts.settle();
     const validation = await runValidationInline(
       engine,
@@ -208,7 +170,8 @@ describe('a cutover rehearsal with traffic running (real stores, sync, faults)',
   const expectConsistent = () => readyForMove(true);
 
   it('moves every stage forward and back while traffic runs, repairing and replaying what a store missed', async () => {
-    const traffic = startTraffic();
+    let summary: TrafficSummary;
+    const traffic = startRehearsalTraffic();
     try {
       await sleep(1000);
       await readyForMove();
@@ -241,6 +204,12 @@ describe('a cutover rehearsal with traffic running (real stores, sync, faults)',
       await readyForMove();
       expect(await move('cosmos-reads', { percent: 50 })).toMatchObject({ outcome: 'moved' });
       await sleep(1200);
+      // A step back needs no validation; the step forward again does.
+      expect(await move('shadow-reads')).toMatchObject({ outcome: 'moved' });
+      await sleep(600);
+      await readyForMove();
+      expect(await move('cosmos-reads', { percent: 50 })).toMatchObject({ outcome: 'moved' });
+      await sleep(600);
       await readyForMove();
       expect(await move('cosmos-primary')).toMatchObject({ outcome: 'moved' });
       expect((await engine.syncStore.get())?.status).toBe('paused');
@@ -260,20 +229,21 @@ describe('a cutover rehearsal with traffic running (real stores, sync, faults)',
       expect(back).toMatchObject({ outcome: 'moved', from: 'cosmos-primary', to: 'dual-write' });
       expect(back.guards).toEqual([expect.objectContaining({ name: 'replay-queue', ok: true })]);
       expect((await engine.syncStore.get())?.status).not.toBe('paused');
+      await sleep(600);
+      expect(await move('postgres-only')).toMatchObject({ outcome: 'moved', from: 'dual-write' });
+      await sleep(600);
     } finally {
-      await traffic.stop();
+      summary = await traffic.stop();
     }
-    expect(traffic.done()).toBeGreaterThan(100);
-    // Every request succeeded, whichever store failed under it (only PostgreSQL-first writes
-    // while PostgreSQL was cut may fail: it was their authoritative store).
-    expect(
-      traffic.errors.filter((e) => !/ECONNREFUSED|terminated|Connection|ECONNRESET/i.test(e)),
-    ).toEqual([]);
+    expect(summary.operations.completed).toBeGreaterThan(200);
+    // Every request succeeded, whichever store failed under it.
+    expect(summary.operations.serverErrors, JSON.stringify(summary.errors)).toBe(0);
     await expectConsistent();
-    expect((await cutoverStatus(engine.cutoverDeps())).stage).toBe('dual-write');
+    expect((await cutoverStatus(engine.cutoverDeps())).stage).toBe('postgres-only');
   }, 180_000);
 
   it('rolls back on a Cosmos fault that lasts, within its window and with evidence, but not on a short one', async () => {
+    let summary: TrafficSummary;
     await readyForMove();
     await sleep(2100); // the cool-down of an earlier rollback, if any
     const { stage: from } = await cutoverStatus(engine.cutoverDeps());
@@ -284,7 +254,7 @@ describe('a cutover rehearsal with traffic running (real stores, sync, faults)',
       });
       await readyForMove();
     }
-    const traffic = startTraffic();
+    const traffic = startRehearsalTraffic();
     const watch = () => watchOnce(watchdogDepsOf(engine));
     const faultFor = async (rule: FaultRule, ms: number) => {
       cosmosProxy.inject({ ...rule, match: DATA_REQUEST });
@@ -337,10 +307,10 @@ describe('a cutover rehearsal with traffic running (real stores, sync, faults)',
       ).toContain('latency-p99');
     } finally {
       cosmosProxy.clear();
-      await traffic.stop();
+      summary = await traffic.stop();
     }
     // Reads fell back to PostgreSQL and Cosmos misses were recorded: nobody saw the fault.
-    expect(traffic.errors).toEqual([]);
+    expect(summary.operations.serverErrors, JSON.stringify(summary.errors)).toBe(0);
     await expectConsistent();
   }, 180_000);
 });
