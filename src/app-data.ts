@@ -2,7 +2,7 @@
  * `cosmos-migration/app-data`: the Social Pulse application's data on PostgreSQL and Cosmos,
  * routed by the current cutover stage (docs/cutover.md). Configured by the same settings as
  * the function app (DATABASE_URL or DATABASE_HOST/…, COSMOS_ENDPOINT, APP_CONFIGURATION_ENDPOINT
- * or FEATURE_FLAGS_FILE, APP_FLAGS_REFRESH, APP_METRICS_*).
+ * or FEATURE_FLAGS_FILE, APP_FLAGS_REFRESH, APP_FLAGS_STARTUP_TIMEOUT, APP_METRICS_*).
  */
 import { StoreWindow } from './shared/app-data/operation-metrics';
 import { StoreName } from './shared/app-data/repository';

@@ -16,6 +16,7 @@ import { Routing, routingOf } from '../../../src/shared/app-data/flag-routing';
 import { readPercentFor, Stage, stageWrites } from '../../../src/shared/cutover/stages';
 import { AppConfigurationFlagStore } from '../../../src/shared/flags/app-configuration-flag-store';
 import { FLAG } from '../../../src/shared/flags/feature-flags';
+import { STAGE_ROUTING } from '../../support/routing';
 
 const FLAG_CONTENT_TYPE = 'application/vnd.microsoft.appconfig.ff+json;charset=utf-8';
 const credential = {
@@ -240,15 +241,7 @@ describe('AppConfigurationRouting (@azure/app-configuration-provider against a l
 
   it('follows each stage as the flags in App Configuration say, as the file flags would', async () => {
     service.store.clear();
-    const expected: Record<Stage, [string, string | null, boolean, string | undefined]> = {
-      'postgres-only': ['postgres', null, false, 'postgres'],
-      'dual-write': ['postgres', 'cosmos', false, 'postgres'],
-      'shadow-reads': ['postgres', 'cosmos', true, 'postgres'],
-      'cosmos-reads': ['postgres', 'cosmos', true, undefined],
-      'cosmos-primary': ['cosmos', 'postgres', true, 'cosmos'],
-      'cosmos-only': ['cosmos', null, false, 'cosmos'],
-    };
-    for (const [stage, [primary, secondary, shadowReads, reads]] of Object.entries(expected)) {
+    for (const [stage, [primary, secondary, shadowReads, reads]] of Object.entries(STAGE_ROUTING)) {
       await atStage(stage as Stage);
       const told: [string, boolean][] = [];
       const routing = await routingOn({ told }).current();

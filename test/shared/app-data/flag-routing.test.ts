@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { FlagRouting, routingOf } from '../../../src/shared/app-data/flag-routing';
 import { readPercentFor, Stage, stageWrites } from '../../../src/shared/cutover/stages';
 import { FileFlagStore } from '../../../src/shared/flags/file-flag-store';
+import { STAGE_ROUTING } from '../../support/routing';
 
 const flagFile = () =>
   path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'routing-')), 'feature-flags.json');
@@ -27,15 +28,7 @@ async function cohort(routing: Awaited<ReturnType<typeof routingOf>>): Promise<S
 describe('routing from the cutover flags', () => {
   it('follows each stage: the authoritative store, the second write, shadow reads', async () => {
     const store = new FileFlagStore(flagFile());
-    const expected: Record<Stage, [string, string | null, boolean]> = {
-      'postgres-only': ['postgres', null, false],
-      'dual-write': ['postgres', 'cosmos', false],
-      'shadow-reads': ['postgres', 'cosmos', true],
-      'cosmos-reads': ['postgres', 'cosmos', true],
-      'cosmos-primary': ['cosmos', 'postgres', true],
-      'cosmos-only': ['cosmos', null, false],
-    };
-    for (const [stage, [primary, secondary, shadowReads]] of Object.entries(expected)) {
+    for (const [stage, [primary, secondary, shadowReads, reads]] of Object.entries(STAGE_ROUTING)) {
       const routing = await atStage(store, stage as Stage);
       expect({ stage, ...routing, readStore: undefined }).toEqual({
         stage,
@@ -45,10 +38,7 @@ describe('routing from the cutover flags', () => {
         readStore: undefined,
         source: 'flags',
       });
-      const reads = stage === 'cosmos-primary' || stage === 'cosmos-only' ? 'cosmos' : undefined;
       if (reads) expect(await routing.readStore(randomUUID())).toBe(reads);
-      if (stage === 'postgres-only' || stage === 'dual-write')
-        expect(await routing.readStore(randomUUID())).toBe('postgres');
     }
   });
 
