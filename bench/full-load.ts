@@ -1,8 +1,9 @@
 // npm run bench [-- --json]: pipeline vs. raw sink ceiling vs. naive baseline, full
 // validation vs. pipeline, the continuous sync (backlog drain vs. pipeline, lag under a
 // steady write load, memory from a 10k to a 100k backlog), and the counts' change-feed
-// functions under the application's writes into Cosmos (lag, parent writes per change),
-// measured in one run.
+// functions under the application's writes into Cosmos (lag, parent writes per change), and
+// the application data library's stage router per cutover stage under the traffic generator
+// (bench/app-data-traffic.ts; alone: npx tsx bench/app-data-traffic.ts), measured in one run.
 import { ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,6 +18,7 @@ import { startLocalCosmos } from '../src/shared/local/local-cosmos';
 import { createSourcePool } from '../src/shared/postgres/pool';
 import { initSource } from '../src/shared/source/schema';
 import { seedSource } from '../src/shared/source/seed';
+import { RouterFigures, routerLines, routerPhase, routerSummary } from './app-data-traffic';
 import { CountsFigures, countsPhase } from './counts-traffic';
 import { naiveLoad } from './naive';
 import type { SyncDrainResult, SyncFollowResult, SyncLoadResult } from './sync-run';
@@ -84,6 +86,7 @@ async function main() {
   let naiveDocsPerSec = 0;
   const urls: Record<string, string> = {};
   let sync: SyncFigures | undefined;
+  let router: RouterFigures | undefined;
   try {
     for (const [label, targetRows] of [
       ['10k', 10_000],
@@ -174,6 +177,8 @@ async function main() {
         COSMOS_DATABASE: database,
       }),
     );
+    // On a small source of its own: the traffic writes into it.
+    router = await routerPhase(client, await postgres.createDatabase('bench_router'), cosmos);
   } finally {
     client.dispose();
     await cosmos.stop();
@@ -236,6 +241,7 @@ async function main() {
       unchangedBatchSize: syncFigures.counts.unchangedBatchSize,
     },
     countsTargets: COUNTS_TARGETS,
+    ...routerSummary(router!),
     sourceRows: { '10k': small.rows, '100k': large.rows, '300k': largest.rows },
     concurrency: {
       batches: base.migration.batchConcurrency,
@@ -274,6 +280,7 @@ async function main() {
     log(
       `counts writes       ${summary.countsWritesPerChange} parent writes per change (target <= ${COUNTS_TARGETS.countsWritesPerChange}: ${meets(summary.countsWritesPerChange <= COUNTS_TARGETS.countsWritesPerChange)}); ${summary.countsWritesForUnchangedBatch} for a batch of ${summary.countsLoad.unchangedBatchSize} that changes no count (target 0: ${meets(summary.countsWritesForUnchangedBatch === 0)})`,
     );
+    for (const line of routerLines(summary)) log(line);
   }
 }
 
