@@ -1,3 +1,4 @@
+import { ENTITY_NAMES } from '../entities/entity';
 import { CutoverAuditStore, CutoverReadings, CutoverThresholds, GuardCheck } from './ports';
 import { Stage, stageIndex } from './stages';
 
@@ -55,6 +56,14 @@ async function validationGuard(
       ok: false,
       figure: null,
       message: `the latest validation ${id} is a ${latest.mode} one: run a full validation`,
+    };
+  const left = ENTITY_NAMES.filter((entity) => !(entity in latest.entities));
+  if (left.length > 0)
+    return {
+      ...base,
+      ok: false,
+      figure: null,
+      message: `the latest full validation ${id} left out ${left.join(', ')}: run a full validation of every entity`,
     };
   if (!latest.finishedAt)
     return {

@@ -10,16 +10,18 @@ import { initTarget } from '../../../src/shared/cosmos/target';
 import { cutoverStatus, moveToStage, rollback } from '../../../src/shared/cutover/cutover';
 import { CutoverDeps, CutoverReadings, SyncHandOff } from '../../../src/shared/cutover/ports';
 import { FileFlagStore } from '../../../src/shared/flags/file-flag-store';
+import { ENTITY_NAMES } from '../../../src/shared/entities/entity';
 import { ValidationSummary } from '../../../src/shared/validation/validation-summary';
 import { cosmosTarget, uniqueName } from '../../support/servers';
 
 const NOW = new Date('2026-12-03T12:00:00.000Z');
 
 /** A ready full validation that finished `ageSeconds` before NOW. */
-const validation = (ageSeconds: number, ready = true) =>
+const validation = (ageSeconds: number, ready = true, entities: readonly string[] = ENTITY_NAMES) =>
   ({
     validationId: 'v1',
     mode: 'full',
+    entities: Object.fromEntries(entities.map((entity) => [entity, {}])),
     ready,
     consistencyRate: ready ? 1 : 0.9,
     threshold: 0.99,
@@ -173,6 +175,12 @@ describe('the stage controller (flags in a file, audit in Cosmos)', () => {
       outcome: 'refused',
       refusedBy: ['validation'],
     });
+    figures.validation = validation(60, true, ['users', 'posts']);
+    const partial = await move(deps, 'dual-write');
+    expect(partial).toMatchObject({ outcome: 'refused', refusedBy: ['validation'] });
+    expect(partial.guards.find((g) => g.name === 'validation')!.message).toMatch(
+      /left out comments, votes: run a full validation of every entity$/,
+    );
     const forced = await move(deps, 'dual-write', { force: true });
     expect(forced).toMatchObject({ outcome: 'moved', audit: { force: true } });
   });

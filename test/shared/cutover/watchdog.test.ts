@@ -14,6 +14,7 @@ import { CutoverReadings } from '../../../src/shared/cutover/ports';
 import { Stage, stageOf } from '../../../src/shared/cutover/stages';
 import { DEFAULT_WATCHDOG, watchOnce, WatchdogDeps } from '../../../src/shared/cutover/watchdog';
 import { FileFlagStore } from '../../../src/shared/flags/file-flag-store';
+import { ENTITY_NAMES } from '../../../src/shared/entities/entity';
 import { ValidationSummary } from '../../../src/shared/validation/validation-summary';
 import { cosmosTarget, uniqueName } from '../../support/servers';
 
@@ -47,6 +48,7 @@ describe('the rollback watchdog (windows and audit in Cosmos, flags in a file)',
       ({
         validationId: 'v1',
         mode: 'full',
+        entities: Object.fromEntries(ENTITY_NAMES.map((entity) => [entity, {}])),
         ready: validationRate >= 0.99,
         consistencyRate: validationRate,
         threshold: 0.99,
