@@ -49,6 +49,7 @@ import {
   VoteTargetType,
 } from './model';
 import { AppRepository } from './repository';
+import { cosmosStatus } from '../cosmos/status';
 
 /** The stored documents, as far as this adapter reads them (docs/data-model.md has them whole). */
 interface UserDocument extends CosmosDocument {
@@ -99,8 +100,6 @@ interface VoteDocument extends CosmosDocument {
 const WRITE_ATTEMPTS = 5;
 /** Deletions in flight per level of a cascade (comments, then each comment's votes). */
 const DELETIONS_IN_FLIGHT = 4;
-
-const statusOf = (error: unknown) => (error as { code?: unknown }).code;
 
 /** The migration's own transform, so a document written here is the one a migration would write. */
 function documentsOf<Row>(entity: EntityModule<Row>, row: Row): CosmosDocument[] {
@@ -189,7 +188,7 @@ async function retryOnEtag<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      if (attempt >= WRITE_ATTEMPTS || statusOf(error) !== 412) throw error;
+      if (attempt >= WRITE_ATTEMPTS || cosmosStatus(error) !== 412) throw error;
     }
   }
 }
@@ -198,7 +197,7 @@ async function createDocument(container: Container, document: CosmosDocument, wh
   try {
     await container.items.create(document);
   } catch (error) {
-    if (statusOf(error) === 409) throw conflict('APP_CONFLICT', `${what} already exists`);
+    if (cosmosStatus(error) === 409) throw conflict('APP_CONFLICT', `${what} already exists`);
     throw error;
   }
 }
@@ -340,7 +339,7 @@ export class CosmosAppRepository implements AppRepository {
       await this.users.items.create(lookup);
       return true;
     } catch (error) {
-      if (statusOf(error) !== 409) throw error;
+      if (cosmosStatus(error) !== 409) throw error;
     }
     const held = await readDocument<LookupDocument>(this.users, lookup.id, lookup.pk, lookup.type);
     if (held?.userId === lookup.userId) return false;
@@ -358,7 +357,7 @@ export class CosmosAppRepository implements AppRepository {
       await this.users.item(held.id, held.pk).delete(ifMatch(held._etag));
     } catch (error) {
       // 412: claimed again meanwhile; 404: released meanwhile.
-      if (statusOf(error) !== 412 && statusOf(error) !== 404) throw error;
+      if (cosmosStatus(error) !== 412 && cosmosStatus(error) !== 404) throw error;
     }
   }
 
@@ -433,7 +432,7 @@ export class CosmosAppRepository implements AppRepository {
     try {
       await this.posts.item(post.id, post.pk).delete();
     } catch (error) {
-      if (statusOf(error) !== 404) throw error;
+      if (cosmosStatus(error) !== 404) throw error;
     }
   }
 
@@ -559,7 +558,7 @@ export class CosmosAppRepository implements AppRepository {
         .patch<CommentDocument>(operations);
       return toComment(resource!);
     } catch (error) {
-      if (statusOf(error) === 404)
+      if (cosmosStatus(error) === 404)
         throw notFound('APP_NOT_FOUND', `comment ${commentId} not found`);
       throw error;
     }
@@ -700,7 +699,7 @@ export class CosmosAppRepository implements AppRepository {
         return { ...existing, voteType: document.voteType };
       } catch (error) {
         // Created or removed since the read: decide again.
-        const status = statusOf(error);
+        const status = cosmosStatus(error);
         if (attempt >= WRITE_ATTEMPTS || (status !== 409 && status !== 404)) throw error;
       }
     }

@@ -2,8 +2,7 @@ import { Container, CosmosClient } from '@azure/cosmos';
 import { REPLAY_PK, ReplayEntry, ReplayQueue } from '../app-data/replay-queue';
 import { refKey } from '../app-data/write-refs';
 import { MIGRATION_CONTAINER } from './containers';
-
-const statusOf = (error: unknown) => (error as { code?: unknown }).code;
+import { cosmosStatus } from './status';
 
 /** The replay queue in the `migration` container, one document per record and store. */
 export class CosmosReplayQueue implements ReplayQueue {
@@ -38,7 +37,7 @@ export class CosmosReplayQueue implements ReplayQueue {
         else await this.container.items.create(entry);
         return;
       } catch (error) {
-        const raced = statusOf(error) === 412 || statusOf(error) === 409;
+        const raced = cosmosStatus(error) === 412 || cosmosStatus(error) === 409;
         if (!raced || attempt >= 4) throw error;
       }
     }
@@ -81,8 +80,8 @@ export class CosmosReplayQueue implements ReplayQueue {
       });
       return true;
     } catch (error) {
-      if (statusOf(error) === 404) return true;
-      if (statusOf(error) === 412) return false;
+      if (cosmosStatus(error) === 404) return true;
+      if (cosmosStatus(error) === 412) return false;
       throw error;
     }
   }
@@ -98,7 +97,7 @@ export class CosmosReplayQueue implements ReplayQueue {
         );
     } catch (failure) {
       // A newer miss refreshed it, or it is gone: either way the next pass sees the truth.
-      if (statusOf(failure) !== 412 && statusOf(failure) !== 404) throw failure;
+      if (cosmosStatus(failure) !== 412 && cosmosStatus(failure) !== 404) throw failure;
     }
   }
 }

@@ -11,6 +11,7 @@ import {
   StoredParent,
 } from './counts-store';
 import { ChangedDocument, ParentRef } from './parents';
+import { cosmosStatus } from '../cosmos/status';
 
 const POST_FIELDS = [
   '/engagement/commentCount',
@@ -22,8 +23,6 @@ const COMMENT_FIELDS = ['/threading/childCount', '/engagement/voteCount', '/enga
 
 const charge = (response: { requestCharge?: number; headers?: Record<string, unknown> }) =>
   Number(response.requestCharge ?? response.headers?.['x-ms-request-charge'] ?? 0) || 0;
-
-const statusOf = (error: unknown) => (error as { code?: number }).code;
 
 function valueAt(document: Record<string, unknown>, path: string): unknown {
   let current: unknown = document;
@@ -76,7 +75,7 @@ export class CosmosCountsStore implements CountsStore {
         ru: charge(response),
       };
     } catch (error) {
-      if (statusOf(error) === 404) return { value: undefined, ru: charge(error as never) };
+      if (cosmosStatus(error) === 404) return { value: undefined, ru: charge(error as never) };
       throw error;
     }
   }
@@ -146,7 +145,7 @@ export class CosmosCountsStore implements CountsStore {
         .patch(operations, { accessCondition: { type: 'IfMatch', condition: etag } });
       return { value: { status: 'written', etag: String(response.etag) }, ru: charge(response) };
     } catch (error) {
-      const status = statusOf(error);
+      const status = cosmosStatus(error);
       if (status === 412) return { value: { status: 'conflict' }, ru: charge(error as never) };
       if (status === 404) return { value: { status: 'missing' }, ru: charge(error as never) };
       throw error;
@@ -185,7 +184,7 @@ export class CosmosCountsStore implements CountsStore {
         .delete({ accessCondition: { type: 'IfMatch', condition: etag } });
     } catch (error) {
       // 412: recorded again since it was listed, so it stays for the next reconcile; 404: gone.
-      const status = statusOf(error);
+      const status = cosmosStatus(error);
       if (status !== 412 && status !== 404) throw error;
     }
   }
